@@ -1,0 +1,158 @@
+"""The declarative dataset catalog: one TOML file per dataset under ``catalog/``.
+
+Adding a dataset means adding a catalog file, a TableSchema and a GX suite; flows loop over
+the catalog and never name a dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from patrimoine.config import PROJECT_DIR
+from patrimoine.errors import CatalogError
+
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One published column, as described by the dataset's TableSchema."""
+
+    name: str
+    type: str
+    title: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The French metadata sheet; ``{placeholders}`` are filled from the published data."""
+
+    title: str
+    description: str
+    licence: str
+    licence_id: str
+    licence_url: str
+    attribution: str
+    frequency: str
+    frequency_label: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """What a dataset is, where it comes from and how it is published."""
+
+    name: str
+    source: dict[str, Any]
+    transform: str
+    business_key: str
+    schema_path: Path
+    suite_path: Path
+    metadata: Metadata
+    geometry: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        """SQL-safe stem of the staged table name."""
+        return self.name.replace("-", "_")
+
+    @cached_property
+    def table_schema(self) -> dict[str, Any]:
+        try:
+            schema: dict[str, Any] = json.loads(self.schema_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CatalogError(f"{self.name} : TableSchema illisible ({exc})") from None
+        return schema
+
+    @cached_property
+    def columns(self) -> tuple[Column, ...]:
+        return tuple(
+            Column(
+                name=f["name"],
+                type=f.get("type", "string"),
+                title=f.get("title", f["name"]),
+                description=f.get("description", ""),
+                required=bool(f.get("constraints", {}).get("required", False)),
+            )
+            for f in self.table_schema["fields"]
+        )
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _require(data: dict[str, Any], key: str, where: str) -> Any:
+    if key not in data:
+        raise CatalogError(f"{where} : clé obligatoire « {key} » absente")
+    return data[key]
+
+
+def load_entry(path: Path, project_dir: Path = PROJECT_DIR) -> DatasetEntry:
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{where} : {exc}") from None
+    name = _require(data, "name", where)
+    if not _NAME.match(name) or name != path.stem:
+        raise CatalogError(
+            f"{where} : le nom « {name} » doit être en kebab-case et égal au nom du fichier"
+        )
+    meta = _require(data, "metadata", where)
+    source = _require(data, "source", where)
+    _require(source, "kind", f"{where} [source]")
+    entry = DatasetEntry(
+        name=name,
+        source=dict(source),
+        transform=_require(data, "transform", where),
+        business_key=_require(data, "business_key", where),
+        schema_path=project_dir / _require(data, "schema", where),
+        suite_path=project_dir / _require(data, "suite", where),
+        geometry=dict(data.get("geometry", {})),
+        metadata=Metadata(
+            title=_require(meta, "title", where),
+            description=_require(meta, "description", where),
+            licence=_require(meta, "licence", where),
+            licence_id=_require(meta, "licence_id", where),
+            licence_url=_require(meta, "licence_url", where),
+            attribution=_require(meta, "attribution", where),
+            frequency=_require(meta, "frequency", where),
+            frequency_label=_require(meta, "frequency_label", where),
+            keywords=tuple(meta.get("keywords", ())),
+        ),
+    )
+    if entry.business_key not in entry.column_names:
+        raise CatalogError(
+            f"{where} : la clé « {entry.business_key} » n'est pas une colonne publiée"
+        )
+    return entry
+
+
+def load_catalog(catalog_dir: Path, project_dir: Path = PROJECT_DIR) -> dict[str, DatasetEntry]:
+    """Every dataset of the catalog, by name, in file-name order."""
+    files = sorted(catalog_dir.glob("*.toml"))
+    if not files:
+        raise CatalogError(f"aucun jeu de données dans {catalog_dir}")
+    entries = [load_entry(p, project_dir) for p in files]
+    return {e.name: e for e in entries}
+
+
+def select(catalog: dict[str, DatasetEntry], names: list[str] | None) -> list[DatasetEntry]:
+    """The entries asked for on the command line (all when none)."""
+    if not names:
+        return list(catalog.values())
+    unknown = [n for n in names if n not in catalog]
+    if unknown:
+        raise CatalogError(
+            f"jeu(x) inconnu(s) : {', '.join(unknown)} (connus : {', '.join(catalog)})"
+        )
+    return [catalog[n] for n in names]

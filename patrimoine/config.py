@@ -1,0 +1,206 @@
+"""Settings: defaults < ``patrimoine.toml`` < ``PATRIMOINE_*`` environment < command line.
+
+One :class:`Settings` object is built at start, validated, and passed down; nothing deeper
+reads the environment. Secrets are never read from the TOML file, only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from patrimoine.errors import SettingsError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The repository root: catalog, schemas, expectations and the offline snapshot live there."""
+
+ENV_PREFIX = "PATRIMOINE_"
+CONFIG_ENV = "PATRIMOINE_CONFIG"
+
+_SIREN = re.compile(r"^\d{9}$")
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+@dataclass(frozen=True)
+class TerritorySpec:
+    """What the user asked for: an EPCI by SIREN, or an explicit list of communes."""
+
+    kind: str  # "epci" | "communes"
+    codes: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{','.join(self.codes)}"
+
+    @classmethod
+    def parse(cls, text: str) -> TerritorySpec:
+        kind, sep, rest = text.strip().partition(":")
+        codes = tuple(c.strip().upper() for c in rest.split(",") if c.strip())
+        if not sep or kind not in ("epci", "communes") or not codes:
+            raise SettingsError(
+                "PATRIMOINE_TERRITORY",
+                f"« {text} » : attendu epci:<siren> ou communes:<insee>,<insee>,…",
+            )
+        if kind == "epci" and (len(codes) != 1 or not _SIREN.match(codes[0])):
+            raise SettingsError(
+                "PATRIMOINE_TERRITORY", f"« {text} » : un SIREN d'EPCI a 9 chiffres"
+            )
+        bad = [c for c in codes if kind == "communes" and not _INSEE.match(c)]
+        if bad:
+            raise SettingsError(
+                "PATRIMOINE_TERRITORY", f"code(s) INSEE invalide(s) : {', '.join(bad)}"
+            )
+        return cls(kind=kind, codes=codes)
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"« {value} » n'est pas une URL http(s)")
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    if not value.startswith(("sqlite:", "postgresql")):
+        raise ValueError(
+            f"« {value} » : attendu sqlite:///chemin.db ou postgresql+psycopg://utilisateur@hôte/base"
+        )
+    if value.startswith("postgresql:") or value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+        relative = value.removeprefix("sqlite:///")
+        if relative and relative != ":memory:":
+            value = f"sqlite:///{_path(relative)}"
+    return value
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("doit être positif ou nul")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("doit être positif ou nul")
+    return number
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "oui", "on"):
+        return True
+    if lowered in ("0", "false", "no", "non", "off", ""):
+        return False
+    raise ValueError(f"« {value} » : attendu true ou false")
+
+
+def _publisher(value: str) -> str:
+    if value not in ("local",):
+        raise ValueError(f"« {value} » : portails connus : local")
+    return value
+
+
+def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one run. Field names map to ``PATRIMOINE_<NAME>`` variables."""
+
+    territory: TerritorySpec = _setting(
+        TerritorySpec("epci", ("246300701",)), TerritorySpec.parse, "Territoire couvert"
+    )
+    database_url: str = _setting(
+        f"sqlite:///{PROJECT_DIR / 'var' / 'patrimoine.db'}", _database_url, "Base de staging"
+    )
+    portal_dir: Path = _setting(PROJECT_DIR / "var" / "portal", _path, "Portail local")
+    cache_dir: Path = _setting(PROJECT_DIR / "var" / "cache", _path, "Fichiers téléchargés")
+    publisher: str = _setting("local", _publisher, "Portail de publication")
+    datagouv_url: str = _setting("https://www.data.gouv.fr", _url, "API data.gouv.fr")
+    geo_api_url: str = _setting("https://geo.api.gouv.fr", _url, "API Découpage administratif")
+    tabular_url: str = _setting("https://tabular-api.data.gouv.fr", _url, "API tabulaire")
+    wfs_url: str = _setting("https://data.geopf.fr/wfs/ows", _url, "WFS Géoplateforme")
+    offline: bool = _setting(False, _bool, "Rejouer le snapshot embarqué")
+    snapshot_dir: Path = _setting(PROJECT_DIR / "snapshot", _path, "Snapshot hors ligne")
+    catalog_dir: Path = _setting(PROJECT_DIR / "catalog", _path, "Catalogue des jeux")
+    expectations_dir: Path = _setting(PROJECT_DIR / "expectations", _path, "Suites GX")
+    http_timeout: float = _setting(60.0, _positive_float, "Délai réseau (s)")
+    http_retries: int = _setting(3, _positive_int, "Nouvelles tentatives HTTP")
+    http_backoff: float = _setting(2.0, _positive_float, "Attente initiale entre tentatives (s)")
+    task_retries: int = _setting(1, _positive_int, "Nouvelles tentatives Prefect (réseau)")
+    task_retry_delay: float = _setting(60.0, _positive_float, "Attente Prefect (s)")
+    progress: bool = _setting(True, _bool, "Afficher la progression des téléchargements")
+    max_removed_share: float = _setting(
+        0.5, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"
+    )
+
+    @property
+    def var_dir(self) -> Path:
+        return self.cache_dir.parent
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Apply command-line options (already typed) on top of the other layers."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def _parse(name: str, raw: Any, origin: str) -> Any:
+    spec = next(f for f in fields(Settings) if f.name == name)
+    try:
+        return spec.metadata["parse"](str(raw) if not isinstance(raw, bool) else str(raw).lower())
+    except SettingsError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(origin, str(exc)) from None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None
+) -> Settings:
+    """Build the settings from the TOML file and the environment.
+
+    The TOML file is ``$PATRIMOINE_CONFIG`` if set, else ``patrimoine.toml`` in the current
+    directory or the project directory; a missing default file is not an error.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    if path is not None and not path.is_file():
+        raise SettingsError(CONFIG_ENV, f"fichier introuvable : {path}")
+    if path is None:
+        path = next(
+            (p for p in (Path.cwd() / "patrimoine.toml", PROJECT_DIR / "patrimoine.toml")
+             if p.is_file()),
+            None,
+        )
+    known = set(setting_names())
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(str(path), f"TOML illisible : {exc}") from None
+        for key, raw in data.items():
+            if key not in known:
+                raise SettingsError(f"{path.name}:{key}", "réglage inconnu")
+            values[key] = _parse(key, raw, f"{path.name}:{key}")
+    for name in known:
+        variable = ENV_PREFIX + name.upper()
+        if variable in env:
+            values[name] = _parse(name, env[variable], variable)
+    return Settings(**values)

@@ -1,0 +1,170 @@
+"""Published files from staged rows: CSV, GeoJSON and the French metadata sheet."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from patrimoine import __version__
+from patrimoine.catalog import DatasetEntry
+from patrimoine.territory import Territory
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    name: str
+    title: str
+    format: str
+    mime: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def rows_to_csv(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
+    """UTF-8 (no BOM), comma separator, header of TableSchema names, LF line ends."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(entry.column_names)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _json_value(column_type: str, value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if column_type in ("array", "object") and isinstance(value, str) and value:
+        return json.loads(value)
+    return value
+
+
+def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
+    """Points of the geolocated rows; points flagged outside France are left out."""
+    lat_col = entry.geometry.get("latitude", "latitude")
+    lon_col = entry.geometry.get("longitude", "longitude")
+    names = entry.column_names
+    types = {c.name: c.type for c in entry.columns}
+    i_lat, i_lon = names.index(lat_col), names.index(lon_col)
+    i_out = names.index("hors_france") if "hors_france" in names else None
+    features = []
+    for row in rows:
+        if row[i_lat] is None or row[i_lon] is None or (i_out is not None and row[i_out]):
+            continue
+        props = {n: _json_value(types[n], v) for n, v in zip(names, row, strict=True)
+                 if n not in (lat_col, lon_col)}
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row[i_lon], row[i_lat]]},
+            "properties": props,
+        })
+    collection = {"type": "FeatureCollection", "features": features}
+    return (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def facts(entry: DatasetEntry, rows: Sequence[Sequence[Any]], territory: Territory) -> dict[str, Any]:
+    """Counts and coverages used by the description placeholders and the metadata sheet."""
+    names = entry.column_names
+    col = {n: i for i, n in enumerate(names)}
+
+    def count(pred: Any) -> int:
+        return sum(1 for r in rows if pred(r))
+
+    statuses = col.get("statut_protection")
+    years = [r[col["annee_premiere_protection"]] for r in rows
+             if "annee_premiere_protection" in col and r[col["annee_premiere_protection"]]]
+    return {
+        "territoire": territory.label,
+        "nb_communes": len(territory.communes),
+        "nb_lignes": len(rows),
+        "nb_geolocalisees": count(lambda r: r[col["latitude"]] is not None)
+        if "latitude" in col else 0,
+        "nb_classes": count(lambda r: "classé" in (r[statuses] or "")) if statuses is not None
+        else 0,
+        "nb_inscrits": count(lambda r: "inscrit" in (r[statuses] or "")) if statuses is not None
+        else 0,
+        "annee_min": min(years) if years else None,
+        "annee_max": max(years) if years else None,
+    }
+
+
+def metadata_sheet(
+    entry: DatasetEntry,
+    territory: Territory,
+    figures: dict[str, Any],
+    files: Sequence[RenderedFile],
+    source: dict[str, Any],
+) -> dict[str, Any]:
+    """The metadata sheet (French keys), without the update timestamp.
+
+    The timestamp is added by the publisher only when the content changed, so that an
+    unchanged run produces an identical sheet.
+    """
+    meta = entry.metadata
+    return {
+        "titre": meta.title.format(**figures),
+        "description": meta.description.strip().format(**figures),
+        "mots_cles": list(meta.keywords),
+        "licence": {"nom": meta.licence, "id": meta.licence_id, "url": meta.licence_url},
+        "attribution": meta.attribution,
+        "frequence": {"id": meta.frequency, "libelle": meta.frequency_label},
+        "couverture_temporelle": {
+            "debut": str(figures["annee_min"]) if figures.get("annee_min") else None,
+            "fin": str(figures["annee_max"]) if figures.get("annee_max") else None,
+            "description": "Années des actes de protection (première protection de chaque notice)",
+        },
+        "couverture_spatiale": {
+            "territoire": territory.label,
+            "identifiant": territory.key,
+            "communes": [{"code_insee": c.code, "nom": c.nom} for c in territory.communes],
+        },
+        "nombre_de_lignes": figures["nb_lignes"],
+        "colonnes": [
+            {"nom": c.name, "type": c.type, "titre": c.title, "description": c.description}
+            for c in entry.columns
+        ],
+        "ressources": [
+            {"fichier": f.name, "titre": f.title, "format": f.format,
+             "taille": len(f.content), "sha256": f.sha256}
+            for f in files
+        ],
+        "source": source,
+        "producteur": f"patrimoine {__version__}",
+    }
+
+
+def render(
+    entry: DatasetEntry,
+    rows: Sequence[Sequence[Any]],
+    territory: Territory,
+    source: dict[str, Any],
+) -> tuple[list[RenderedFile], dict[str, Any]]:
+    figures = facts(entry, rows, territory)
+    title = entry.metadata.title.format(**figures)
+    files = [
+        RenderedFile(f"{entry.name}.csv", f"{title} (CSV)", "csv", "text/csv",
+                     rows_to_csv(entry, rows)),
+        RenderedFile(f"{entry.name}.geojson", f"{title} (GeoJSON)", "geojson",
+                     "application/geo+json", rows_to_geojson(entry, rows)),
+    ]
+    return files, metadata_sheet(entry, territory, figures, files, source)

@@ -1,0 +1,31 @@
+"""Sources by protocol; the catalog's ``source.kind`` selects one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
+from patrimoine.errors import CatalogError
+from patrimoine.http import HttpClient
+from patrimoine.sources import datagouv_resource
+from patrimoine.sources.datagouv_resource import ExtractResult
+
+Extractor = Callable[[HttpClient, Settings, DatasetEntry], ExtractResult]
+
+SOURCES: dict[str, Extractor] = {
+    "datagouv_resource": datagouv_resource.extract,
+}
+
+
+def get_extractor(entry: DatasetEntry) -> Extractor:
+    kind = entry.source.get("kind")
+    try:
+        return SOURCES[str(kind)]
+    except KeyError:
+        raise CatalogError(
+            f"{entry.name} : type de source inconnu « {kind} » (connus : {', '.join(SOURCES)})"
+        ) from None
+
+
+__all__ = ["SOURCES", "ExtractResult", "Extractor", "get_extractor"]

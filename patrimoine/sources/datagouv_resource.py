@@ -1,0 +1,65 @@
+"""A file resource of a data.gouv.fr dataset, resolved by dataset id at every run.
+
+Producers replace their files and resource ids can change, so the catalog names the
+dataset and the format; the current resource comes from ``/api/1/datasets/{id}/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
+from patrimoine.errors import CatalogError, SourceError
+from patrimoine.http import HttpClient
+
+DATASET_PATH = "/api/1/datasets/{dataset_id}/"
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """The raw file of a dataset, on disk and complete."""
+
+    path: Path
+    url: str
+    sha256: str
+    size: int
+    not_modified: bool
+    resource_id: str | None = None
+    resource_modified: str | None = None
+    page: str | None = None
+
+
+def pick_resource(dataset: dict[str, Any], fmt: str, url: str) -> dict[str, Any]:
+    """The main resource of the wanted format (not simply the first resource)."""
+    resources = [r for r in dataset.get("resources", [])
+                 if str(r.get("format", "")).lower().strip() == fmt]
+    if not resources:
+        raise SourceError(f"aucune ressource au format {fmt} dans le jeu data.gouv.fr", url=url)
+    mains = [r for r in resources if r.get("type", "main") == "main"]
+    chosen: dict[str, Any] = (mains or resources)[0]
+    return chosen
+
+
+def extract(client: HttpClient, settings: Settings, entry: DatasetEntry) -> ExtractResult:
+    try:
+        dataset_id = entry.source["dataset_id"]
+    except KeyError:
+        raise CatalogError(f"{entry.name} : source.dataset_id manquant") from None
+    fmt = str(entry.source.get("format", "csv")).lower()
+    api_url = settings.datagouv_url + DATASET_PATH.format(dataset_id=dataset_id)
+    dataset = client.get_json(api_url)
+    resource = pick_resource(dataset, fmt, api_url)
+    url = resource.get("url") or resource.get("latest")
+    if not url:
+        raise SourceError("la ressource n'a pas d'URL de téléchargement", url=api_url)
+    filename = Path(urlsplit(url).path).name or f"{entry.name}.{fmt}"
+    download = client.download(url, settings.cache_dir / entry.name / filename)
+    return ExtractResult(
+        path=download.path, url=url, sha256=download.sha256, size=download.size,
+        not_modified=download.not_modified, resource_id=resource.get("id"),
+        resource_modified=resource.get("last_modified"), page=dataset.get("page"),
+    )

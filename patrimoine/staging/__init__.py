@@ -1,0 +1,4 @@
+"""Staging owns the database: migrations, staged tables, history, run ledger.
+
+It is the only package that writes SQL.
+"""
