@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from patrimoine.catalog import load_catalog, select
 from patrimoine.config import Settings, load_settings
@@ -37,6 +38,7 @@ def _prefect_environment(settings: Settings) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 def format_outcome(outcome: Outcome) -> str:

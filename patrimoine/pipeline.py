@@ -137,7 +137,7 @@ def refresh(
         record.stage = "done"
     except PipelineError as exc:
         exc.with_context(dataset=name, stage=record.stage or "extract")
-        record.status, record.error = "failed", str(exc)
+        record.status, record.stage, record.error = "failed", exc.stage, str(exc)
         log.error("%s", exc)
     except PatrimoineError as exc:
         record.status, record.error = "failed", f"[jeu « {name} », étape {record.stage}] {exc}"

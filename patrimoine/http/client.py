@@ -112,7 +112,7 @@ class HttpClient:
     # -- JSON -----------------------------------------------------------------------------
     def get_json(self, url: str, params: dict[str, str] | None = None) -> Any:
         """GET a JSON document; 4xx (but 408/429) are final, 5xx and network errors retried."""
-        full = str(httpx.URL(url, params=params)) if params else url
+        full = str(httpx.URL(url).copy_merge_params(params)) if params else url
 
         def attempt() -> Any:
             try:
@@ -175,7 +175,7 @@ class HttpClient:
         progress = _Progress(url, expected, enabled=self.settings.progress)
         try:
             with part.open("wb") as out:
-                for chunk in response.iter_raw(CHUNK_SIZE):
+                for chunk in response.iter_bytes(CHUNK_SIZE):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
@@ -203,7 +203,7 @@ class HttpClient:
 
 def _content_length(response: httpx.Response) -> int | None:
     if response.headers.get("Content-Encoding", "identity") not in ("identity", ""):
-        return None  # iter_raw yields the encoded bytes; the length still applies to them
+        return None  # the length counts encoded bytes; iter_bytes yields decoded ones
     raw = response.headers.get("Content-Length")
     return int(raw) if raw and raw.isdigit() else None
 

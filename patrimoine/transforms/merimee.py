@@ -17,7 +17,7 @@ from typing import Any
 
 from patrimoine.catalog import DatasetEntry
 from patrimoine.territory import Territory
-from patrimoine.transforms.coordinates import parse_point
+from patrimoine.transforms.coordinates import Point, parse_point
 from patrimoine.transforms.dates import iso_date, protection_history, protection_status
 from patrimoine.transforms.reader import read_records
 from patrimoine.transforms.stats import TransformStats
@@ -37,6 +37,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "commune_editoriale": ("commune_forme_editoriale", "commune"),
     "commune_index": ("commune_forme_index",),
     "cog": ("COG_Insee_lors_de_la_protection", "code_insee"),
+    "departement": ("Departement_format_numerique",),
     "adresse": ("adresse_forme_editoriale", "adresse"),
     "lieudit": ("lieudit",),
     "cadastre": ("cadastre",),
@@ -71,6 +72,14 @@ def _current_status(typology: str, events: list[Any]) -> tuple[str, bool]:
     return ("autre" if parts else ""), partial
 
 
+def _same_departement(departement: str, cog_codes: list[str], declared: str) -> bool:
+    """A name match counts only within the commune's département (codes or declared one)."""
+    if cog_codes:
+        return any(code.startswith(departement) for code in cog_codes)
+    declared_codes = [d for d in re.split(r"[;,\s]+", declared or "") if d]
+    return not declared_codes or departement in declared_codes
+
+
 def transform(
     path: Path, entry: DatasetEntry, territory: Territory | None, stats: TransformStats
 ) -> Iterator[list[Any]]:
@@ -91,6 +100,9 @@ def transform(
         else:
             commune = territory.by_codes(cog_codes)
             by_name = territory.by_name(*[n for n in names if n])
+            if by_name is not None and not _same_departement(by_name.departement, cog_codes,
+                                                             rec["departement"]):
+                by_name = None  # a namesake elsewhere in France (Beaumont 63 / Beaumont 74)
             if commune is None and by_name is not None:
                 log.info("%s : commune retrouvée par son nom « %s » (code %s)",
                          reference, by_name.nom, rec["cog"] or "absent")
@@ -106,11 +118,17 @@ def transform(
         status, partial = _current_status(clean(rec["typologie_protection"]), events)
         first = next((e for e in events if e.year is not None), None)
         first_day = next((e.day for e in events if e.day is not None), None)
-        point = parse_point(rec["coordonnees"])
-        if point is None:
+        point, outside = parse_point(rec["coordonnees"]), False
+        if point is not None and not point.in_france:
+            swapped = Point(point.lon, point.lat)
+            if swapped.in_france:
+                stats.problem("coordonnees_inversees", line)
+                point = swapped
+            else:
+                stats.problem("hors_france", line)
+                point, outside = None, True
+        if point is None and not outside:
             stats.problem("sans_coordonnees", line)
-        elif not point.in_france:
-            stats.problem("hors_france", line)
         row: dict[str, Any] = {
             "reference": reference,
             "titre": clean(rec["titre"]),
@@ -137,7 +155,7 @@ def transform(
             "precision_protection": clean(rec["precision_protection"]),
             "latitude": point.lat if point else None,
             "longitude": point.lon if point else None,
-            "hors_france": bool(point and not point.in_france),
+            "hors_france": outside,
             "precision_localisation": clean(rec["precision_localisation"]),
             "date_creation_notice": iso_date(rec["date_creation"]),
             "date_maj_notice": iso_date(rec["date_maj"]),

@@ -98,9 +98,34 @@ def test_quoted_pipe_empty_rows_duplicates_and_bad_points(tmp_path: Path) -> Non
     assert by_ref["PA00092003"]["titre"] == "Maison | annexe"
     assert by_ref["PA00092003"]["latitude"] is None
     assert by_ref["PA00092004"]["titre"] == "Hôtel de ville"  # latest update wins
-    assert by_ref["PA00092004"]["hors_france"] is True
     assert by_ref["PA00092004"]["statut_protection"] == "classé et inscrit"
     assert stats.empty_rows == 1 and stats.duplicates == 1
+
+
+def test_swapped_points_are_put_back_and_foreign_ones_flagged(tmp_path: Path) -> None:
+    rows, stats = run(tmp_path, [
+        line("PA00092010", "A", "", "Clermont-Ferrand", "", "63113", "3.08,45.77", "", "", "",
+             "", ""),
+        line("PA00092011", "B", "", "Clermont-Ferrand", "", "63113", "40.71,-74.0", "", "", "",
+             "", ""),
+    ])
+    swapped, foreign = rows
+    assert (swapped["latitude"], swapped["longitude"], swapped["hors_france"]) == (
+        45.77, 3.08, False)
+    assert (foreign["latitude"], foreign["longitude"], foreign["hors_france"]) == (
+        None, None, True)
+    assert stats.problems["coordonnees_inversees"] == 1 and stats.problems["hors_france"] == 1
+
+
+def test_namesake_in_another_departement_is_not_kept(tmp_path: Path) -> None:
+    rows, stats = run(tmp_path, [
+        line("PA74000001", "Chapelle", "", "Le Cendre", "Cendre (Le)", "74031", "", "", "", "",
+             "", ""),
+        line("PA63000002", "Croix", "", "Le Cendre", "Cendre (Le)", "63999", "", "", "", "",
+             "", ""),
+    ])
+    assert [r["reference"] for r in rows] == ["PA63000002"]
+    assert stats.out_of_territory == 1
 
 
 def test_no_territory_keeps_everything(tmp_path: Path) -> None:
