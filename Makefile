@@ -22,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases tests scripts benchmarks
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -62,9 +62,13 @@ def child_raw(path: Path, url: str, schema: str) -> float:
         cols = ", ".join(f'"{c}" text' for c in header)
         started = time.perf_counter()
         conn.execute(f"CREATE TABLE raw_merimee ({cols})")
-        with conn.cursor() as cur, cur.copy(
-            "COPY raw_merimee FROM STDIN WITH (FORMAT csv, DELIMITER '|', HEADER true)"
-        ) as copy, path.open("rb") as handle:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY raw_merimee FROM STDIN WITH (FORMAT csv, DELIMITER '|', HEADER true)"
+            ) as copy,
+            path.open("rb") as handle,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         conn.commit()
@@ -75,8 +79,10 @@ def child_project(path: Path, url: str, schema: str) -> float:
     from patrimoine import stages
     from patrimoine.config import load_settings
 
-    env = {"PATRIMOINE_DATABASE_URL": _schema_url(url, schema),
-           "PATRIMOINE_CACHE_DIR": str(OUT / "cache")}
+    env = {
+        "PATRIMOINE_DATABASE_URL": _schema_url(url, schema),
+        "PATRIMOINE_CACHE_DIR": str(OUT / "cache"),
+    }
     settings = load_settings(environ=env)
     stages.engine_for(settings)  # migrations are set-up, not ingest
     started = time.perf_counter()
@@ -114,9 +120,22 @@ def run_child(kind: str, path: Path, url: str) -> dict[str, float]:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", kind, "--file", str(path),
-             "--database-url", url, "--schema", schema],
-            check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                kind,
+                "--file",
+                str(path),
+                "--database-url",
+                url,
+                "--schema",
+                schema,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
     except subprocess.CalledProcessError as exc:
         sys.stderr.write(exc.stderr)
@@ -141,8 +160,11 @@ def main() -> int:
     if args.child:
         baseline = peak_rss_mb()
         seconds = CHILDREN[args.child](args.file, args.database_url, args.schema)
-        print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
-                          "baseline_rss_mb": baseline}))
+        print(
+            json.dumps(
+                {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "baseline_rss_mb": baseline}
+            )
+        )
         return 0
 
     path = OUT / f"merimee-{args.rows}.csv"
@@ -151,17 +173,25 @@ def main() -> int:
         generate(path, args.rows)
     size_mb = path.stat().st_size / 2**20
     print(f"File: {path.name}, {args.rows} notices, {size_mb:.1f} MB")
-    results = {kind: run_child(kind, path, args.database_url) for kind in ("raw", "project", "pandas")}
+    results = {
+        kind: run_child(kind, path, args.database_url) for kind in ("raw", "project", "pandas")
+    }
     floor = results["raw"]["seconds"]
     print(f"{'path':45} {'seconds':>8} {'x raw COPY':>11} {'peak RSS MB':>12}")
     for kind, res in results.items():
-        print(f"{LABELS[kind]:45} {res['seconds']:8.2f} {res['seconds'] / floor:11.2f} "
-              f"{res['peak_rss_mb']:12.0f}")
+        print(
+            f"{LABELS[kind]:45} {res['seconds']:8.2f} {res['seconds'] / floor:11.2f} "
+            f"{res['peak_rss_mb']:12.0f}"
+        )
     project = results["project"]
     ratio = project["seconds"] / floor
-    verdict = "OK" if ratio <= TARGET_RATIO and project["peak_rss_mb"] <= TARGET_RSS_MB else "MISSED"
-    print(f"patrimoine vs targets (≤ {TARGET_RATIO}x raw COPY, ≤ {TARGET_RSS_MB:.0f} MB): "
-          f"{ratio:.2f}x, {project['peak_rss_mb']:.0f} MB → {verdict}")
+    verdict = (
+        "OK" if ratio <= TARGET_RATIO and project["peak_rss_mb"] <= TARGET_RSS_MB else "MISSED"
+    )
+    print(
+        f"patrimoine vs targets (≤ {TARGET_RATIO}x raw COPY, ≤ {TARGET_RSS_MB:.0f} MB): "
+        f"{ratio:.2f}x, {project['peak_rss_mb']:.0f} MB → {verdict}"
+    )
     return 0
 
 

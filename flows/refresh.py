@@ -24,7 +24,10 @@ def _run(names: list[str] | None, offline: bool, dry_run: bool) -> list[Outcome]
     settings = _settings(offline)
     entries = select(load_catalog(settings.catalog_dir), names)
     outcomes = refresh_many(
-        settings, [e.name for e in entries], dry_run=dry_run, steps=task_steps(settings),
+        settings,
+        [e.name for e in entries],
+        dry_run=dry_run,
+        steps=task_steps(settings),
         resolve=resolve_territory,
     )
     if any(not o.ok for o in outcomes):

@@ -69,8 +69,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         _prefect_environment(settings)
         from flows.refresh import refresh_all
 
-        state = refresh_all(names, offline=settings.offline, dry_run=args.dry_run,
-                            return_state=True)
+        state = refresh_all(
+            names, offline=settings.offline, dry_run=args.dry_run, return_state=True
+        )
         result = state.result(raise_on_failure=False)
         if isinstance(result, RunFailed):
             outcomes = result.outcomes
@@ -91,10 +92,16 @@ def _datasets(settings: Settings) -> int:
     print("Jeux de données du catalogue :")
     for name, entry in catalog.items():
         run = runs.get(name)
-        last = (f"dernier run {run['started_at']:%Y-%m-%d %H:%M} : "
-                f"{STATUS_FR.get(run['status'], run['status'])}" if run else "jamais exécuté")
-        print(f"  {name} — {entry.metadata.title.format(territoire='…')} — "
-              f"source {entry.source['kind']} — {last}")
+        last = (
+            f"dernier run {run['started_at']:%Y-%m-%d %H:%M} : "
+            f"{STATUS_FR.get(run['status'], run['status'])}"
+            if run
+            else "jamais exécuté"
+        )
+        print(
+            f"  {name} — {entry.metadata.title.format(territoire='…')} — "
+            f"source {entry.source['kind']} — {last}"
+        )
     return 0
 
 
@@ -103,14 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="detailed logs")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="refresh the datasets")
-    run.add_argument("--dataset", action="append", metavar="NAME",
-                     help="only this dataset (repeatable)")
-    run.add_argument("--offline", action="store_true",
-                     help="answer upstream requests from the bundled snapshot")
-    run.add_argument("--dry-run", action="store_true",
-                     help="extract, transform and validate; stage and publish nothing")
-    run.add_argument("--no-prefect", action="store_true",
-                     help="run the same stages without the Prefect engine")
+    run.add_argument(
+        "--dataset", action="append", metavar="NAME", help="only this dataset (repeatable)"
+    )
+    run.add_argument(
+        "--offline", action="store_true", help="answer upstream requests from the bundled snapshot"
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="extract, transform and validate; stage and publish nothing",
+    )
+    run.add_argument(
+        "--no-prefect", action="store_true", help="run the same stages without the Prefect engine"
+    )
     sub.add_parser("datasets", help="list the catalog with the last run of each dataset")
     return parser
 

@@ -185,8 +185,11 @@ def load_settings(
         raise SettingsError(CONFIG_ENV, f"fichier introuvable : {path}")
     if path is None:
         path = next(
-            (p for p in (Path.cwd() / "patrimoine.toml", PROJECT_DIR / "patrimoine.toml")
-             if p.is_file()),
+            (
+                p
+                for p in (Path.cwd() / "patrimoine.toml", PROJECT_DIR / "patrimoine.toml")
+                if p.is_file()
+            ),
             None,
         )
     known = set(setting_names())

@@ -78,14 +78,21 @@ class Timer:
 
 
 def refresh(
-    settings: Settings, name: str, *, dry_run: bool = False, steps: Steps = PLAIN_STEPS,
+    settings: Settings,
+    name: str,
+    *,
+    dry_run: bool = False,
+    steps: Steps = PLAIN_STEPS,
     territory_error: PipelineError | None = None,
 ) -> Outcome:
     """Refresh one dataset; never raises for a dataset failure, returns a failed outcome."""
     engine = stages.engine_for(settings)
     record = ledger.RunRecord(
-        run_id=uuid.uuid4().hex, dataset=name, started_at=datetime.now(UTC),
-        offline=settings.offline, dry_run=dry_run,
+        run_id=uuid.uuid4().hex,
+        dataset=name,
+        started_at=datetime.now(UTC),
+        offline=settings.offline,
+        dry_run=dry_run,
     )
     ledger.start(engine, record)
     timer = Timer(name)
@@ -124,8 +131,10 @@ def refresh(
         else:
             record.stage = "publish"
             source = {
-                "jeu_de_donnees": extracted.page, "url": extracted.url,
-                "ressource": extracted.resource_id, "sha256": extracted.sha256,
+                "jeu_de_donnees": extracted.page,
+                "url": extracted.url,
+                "ressource": extracted.resource_id,
+                "sha256": extracted.sha256,
                 "modifiee_le": extracted.resource_modified,
             }
             published = steps.publish(settings, name, source)

@@ -100,7 +100,10 @@ def validation_parameters(territory: Territory) -> dict[str, Any]:
     lat_min, lat_max, lon_min, lon_max = territory.envelope()
     return {
         "territory_insee_codes": territory.codes,
-        "lat_min": lat_min, "lat_max": lat_max, "lon_min": lon_min, "lon_max": lon_max,
+        "lat_min": lat_min,
+        "lat_max": lat_max,
+        "lon_min": lon_min,
+        "lon_max": lon_max,
     }
 
 
@@ -114,7 +117,9 @@ def validate_stage(settings: Settings, name: str, table: str) -> dict[str, Any]:
     rows = tables.read_rows(engine_for(settings), entry, table)
     frame = pd.DataFrame(rows, columns=entry.column_names, dtype=object)
     report = validate_frame(
-        frame, entry.suite_path, key=entry.business_key,
+        frame,
+        entry.suite_path,
+        key=entry.business_key,
         parameters=validation_parameters(territory_for(settings)),
     )
     if not report.success:
@@ -156,8 +161,9 @@ def publish_stage(
     publisher = make_publisher(settings)
     plan = publisher.plan(entry, files, metadata)
     if dry_run:
-        return PublicationResult(entry.name, publisher.name, plan.unchanged, plan.actions,
-                                 plan.target, {"dry_run": True})
+        return PublicationResult(
+            entry.name, publisher.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
+        )
     result = publisher.apply(entry, plan, files, metadata)
     result.details["output_checksum"] = files[0].sha256
     result.details["rows"] = len(rows)

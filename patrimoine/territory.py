@@ -92,8 +92,10 @@ def _points(geometry: dict[str, Any] | None) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
 
     def walk(node: Any) -> None:
-        if isinstance(node, list) and len(node) >= 2 and all(
-            isinstance(v, int | float) for v in node[:2]
+        if (
+            isinstance(node, list)
+            and len(node) >= 2
+            and all(isinstance(v, int | float) for v in node[:2])
         ):
             out.append((float(node[0]), float(node[1])))
         elif isinstance(node, list):

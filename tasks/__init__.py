@@ -29,5 +29,11 @@ def task_steps(settings: Settings) -> Steps:
 
 
 __all__ = [
-    "extract", "publish", "resolve_territory", "stage", "task_steps", "transform", "validate",
+    "extract",
+    "publish",
+    "resolve_territory",
+    "stage",
+    "task_steps",
+    "transform",
+    "validate",
 ]

@@ -13,7 +13,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
-from patrimoine.config import PROJECT_DIR, Settings, load_settings  # noqa: E402
+from patrimoine.config import PROJECT_DIR, Settings, load_settings
 
 PG_URL = os.environ.get(
     "PATRIMOINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -22,8 +22,10 @@ def test_defaults_are_the_embedded_ones() -> None:
 
 def test_environment_overrides_toml(tmp_path: Path) -> None:
     config = tmp_path / "patrimoine.toml"
-    config.write_text('territory = "communes:63113,63075"\nhttp_retries = 5\n'
-                      'datagouv_url = "http://mirror.test/"\n')
+    config.write_text(
+        'territory = "communes:63113,63075"\nhttp_retries = 5\n'
+        'datagouv_url = "http://mirror.test/"\n'
+    )
     settings = load_settings(environ={"PATRIMOINE_HTTP_RETRIES": "1"}, config_file=config)
     assert settings.territory.codes == ("63113", "63075")
     assert settings.http_retries == 1
@@ -70,7 +72,10 @@ def test_committed_example_only_documents_defaults() -> None:
 def test_cli_exits_2_with_one_line_naming_the_setting(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "patrimoine.cli", "run", "--no-prefect"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "PATRIMOINE_TERRITORY": "epci:abc"},
     )
     assert proc.returncode == 2

@@ -12,8 +12,8 @@ import pytest
 from patrimoine.config import Settings
 from patrimoine.pipeline import refresh_many
 from patrimoine.samples.merimee import MERIMEE_HEADER, Commune, sample_rows, write_merimee_csv
-from patrimoine.staging import ledger, tables
 from patrimoine.stages import engine_for, entry_for
+from patrimoine.staging import ledger, tables
 from tests.conftest import make_settings
 from tests.servers import UpstreamServer, clermont_communes, make_commune, square, upstream_env
 
@@ -48,14 +48,27 @@ def clermont_rows() -> list[dict[str, str]]:
 def upstream() -> Iterator[UpstreamServer]:
     with UpstreamServer() as server:
         server.add_epci("246300701", clermont_communes(), nom="Clermont Auvergne Métropole")
-        server.add_epci(AUBE_EPCI, [
-            make_commune(c.code, c.nom, code_epci=AUBE_EPCI, code_departement="10",
-                         code_region="44", contour=square(c.lon, c.lat, 0.05))
-            for c in AUBE
-        ], nom="CC de Brienne (test)")
+        server.add_epci(
+            AUBE_EPCI,
+            [
+                make_commune(
+                    c.code,
+                    c.nom,
+                    code_epci=AUBE_EPCI,
+                    code_departement="10",
+                    code_region="44",
+                    contour=square(c.lon, c.lat, 0.05),
+                )
+                for c in AUBE
+            ],
+            nom="CC de Brienne (test)",
+        )
         server.add_datagouv_dataset(
-            MERIMEE_ID, [("geojson", "merimee.geojson", b"{}"),
-                         ("csv", "merimee.csv", csv_bytes(clermont_rows() + aube_rows()))],
+            MERIMEE_ID,
+            [
+                ("geojson", "merimee.geojson", b"{}"),
+                ("csv", "merimee.csv", csv_bytes(clermont_rows() + aube_rows())),
+            ],
         )
         yield server
 

@@ -17,11 +17,15 @@ def test_lookup_by_codes_and_names() -> None:
 
 
 def test_envelope_picks_the_france_part_holding_the_contours() -> None:
-    square = {"type": "Polygon", "coordinates": [[[3.0, 45.7], [3.1, 45.7], [3.1, 45.8],
-                                                   [3.0, 45.7]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[3.0, 45.7], [3.1, 45.7], [3.1, 45.8], [3.0, 45.7]]],
+    }
     metro = Territory("x", "x", (Commune("63113", "C", "63", contour=square),))
     assert metro.envelope()[0] == 41.2
-    reunion = {"type": "Polygon", "coordinates": [[[55.4, -21.0], [55.5, -21.0], [55.5, -21.1],
-                                                   [55.4, -21.0]]]}
+    reunion = {
+        "type": "Polygon",
+        "coordinates": [[[55.4, -21.0], [55.5, -21.0], [55.5, -21.1], [55.4, -21.0]]],
+    }
     dom = Territory("y", "y", (Commune("97411", "Saint-Denis", "974", contour=reunion),))
     assert dom.envelope()[0] == -21.5

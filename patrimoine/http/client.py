@@ -90,7 +90,11 @@ class HttpClient:
                 delay = min(self.settings.http_backoff * 2 ** (number - 1), 120.0)
                 log.warning(
                     "Tentative %d/%d échouée pour %s : %s ; nouvel essai dans %.1f s",
-                    number, tries, url, retryable.error.cause, delay,
+                    number,
+                    tries,
+                    url,
+                    retryable.error.cause,
+                    delay,
                 )
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -150,8 +154,12 @@ class HttpClient:
                     if response.status_code == 304 and cached:
                         log.info("Inchangé depuis le dernier téléchargement : %s", url)
                         return DownloadResult(
-                            path=dest, url=url, sha256=cached["sha256"], size=cached["size"],
-                            not_modified=True, etag=cached.get("etag"),
+                            path=dest,
+                            url=url,
+                            sha256=cached["sha256"],
+                            size=cached["size"],
+                            not_modified=True,
+                            etag=cached.get("etag"),
                             last_modified=cached.get("last_modified"),
                         )
                     self._check_status(response, url)
@@ -194,8 +202,13 @@ class HttpClient:
         os.replace(part, dest)
         progress.done(received)
         result = DownloadResult(
-            path=dest, url=url, sha256=digest.hexdigest(), size=received, not_modified=False,
-            etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"),
+            path=dest,
+            url=url,
+            sha256=digest.hexdigest(),
+            size=received,
+            not_modified=False,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
         )
         _write_meta(meta_path, result)
         return result
@@ -219,10 +232,15 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
 def _write_meta(path: Path, result: DownloadResult) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
-        json.dumps({
-            "url": result.url, "sha256": result.sha256, "size": result.size,
-            "etag": result.etag, "last_modified": result.last_modified,
-        }),
+        json.dumps(
+            {
+                "url": result.url,
+                "sha256": result.sha256,
+                "size": result.size,
+                "etag": result.etag,
+                "last_modified": result.last_modified,
+            }
+        ),
         encoding="utf-8",
     )
     os.replace(tmp, path)

@@ -46,7 +46,9 @@ class LocalPublisher:
         for f in files:
             target = folder / f.name
             if not target.is_file() or target.read_bytes() != f.content:
-                plan.actions.append(f"remplacer {f.name}" if target.is_file() else f"créer {f.name}")
+                plan.actions.append(
+                    f"remplacer {f.name}" if target.is_file() else f"créer {f.name}"
+                )
         current = folder / METADATA_FILE
         try:
             previous = json.loads(current.read_text(encoding="utf-8"))

@@ -71,18 +71,25 @@ def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes
     for row in rows:
         if row[i_lat] is None or row[i_lon] is None or (i_out is not None and row[i_out]):
             continue
-        props = {n: _json_value(types[n], v) for n, v in zip(names, row, strict=True)
-                 if n not in (lat_col, lon_col)}
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row[i_lon], row[i_lat]]},
-            "properties": props,
-        })
+        props = {
+            n: _json_value(types[n], v)
+            for n, v in zip(names, row, strict=True)
+            if n not in (lat_col, lon_col)
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [row[i_lon], row[i_lat]]},
+                "properties": props,
+            }
+        )
     collection = {"type": "FeatureCollection", "features": features}
     return (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-def facts(entry: DatasetEntry, rows: Sequence[Sequence[Any]], territory: Territory) -> dict[str, Any]:
+def facts(
+    entry: DatasetEntry, rows: Sequence[Sequence[Any]], territory: Territory
+) -> dict[str, Any]:
     """Counts and coverages used by the description placeholders and the metadata sheet."""
     names = entry.column_names
     col = {n: i for i, n in enumerate(names)}
@@ -91,17 +98,23 @@ def facts(entry: DatasetEntry, rows: Sequence[Sequence[Any]], territory: Territo
         return sum(1 for r in rows if pred(r))
 
     statuses = col.get("statut_protection")
-    years = [r[col["annee_premiere_protection"]] for r in rows
-             if "annee_premiere_protection" in col and r[col["annee_premiere_protection"]]]
+    years = [
+        r[col["annee_premiere_protection"]]
+        for r in rows
+        if "annee_premiere_protection" in col and r[col["annee_premiere_protection"]]
+    ]
     return {
         "territoire": territory.label,
         "nb_communes": len(territory.communes),
         "nb_lignes": len(rows),
         "nb_geolocalisees": count(lambda r: r[col["latitude"]] is not None)
-        if "latitude" in col else 0,
-        "nb_classes": count(lambda r: "classé" in (r[statuses] or "")) if statuses is not None
+        if "latitude" in col
         else 0,
-        "nb_inscrits": count(lambda r: "inscrit" in (r[statuses] or "")) if statuses is not None
+        "nb_classes": count(lambda r: "classé" in (r[statuses] or ""))
+        if statuses is not None
+        else 0,
+        "nb_inscrits": count(lambda r: "inscrit" in (r[statuses] or ""))
+        if statuses is not None
         else 0,
         "annee_min": min(years) if years else None,
         "annee_max": max(years) if years else None,
@@ -144,8 +157,13 @@ def metadata_sheet(
             for c in entry.columns
         ],
         "ressources": [
-            {"fichier": f.name, "titre": f.title, "format": f.format,
-             "taille": len(f.content), "sha256": f.sha256}
+            {
+                "fichier": f.name,
+                "titre": f.title,
+                "format": f.format,
+                "taille": len(f.content),
+                "sha256": f.sha256,
+            }
             for f in files
         ],
         "source": source,
@@ -162,9 +180,15 @@ def render(
     figures = facts(entry, rows, territory)
     title = entry.metadata.title.format(**figures)
     files = [
-        RenderedFile(f"{entry.name}.csv", f"{title} (CSV)", "csv", "text/csv",
-                     rows_to_csv(entry, rows)),
-        RenderedFile(f"{entry.name}.geojson", f"{title} (GeoJSON)", "geojson",
-                     "application/geo+json", rows_to_geojson(entry, rows)),
+        RenderedFile(
+            f"{entry.name}.csv", f"{title} (CSV)", "csv", "text/csv", rows_to_csv(entry, rows)
+        ),
+        RenderedFile(
+            f"{entry.name}.geojson",
+            f"{title} (GeoJSON)",
+            "geojson",
+            "application/geo+json",
+            rows_to_geojson(entry, rows),
+        ),
     ]
     return files, metadata_sheet(entry, territory, figures, files, source)

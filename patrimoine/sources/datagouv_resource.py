@@ -35,8 +35,9 @@ class ExtractResult:
 
 def pick_resource(dataset: dict[str, Any], fmt: str, url: str) -> dict[str, Any]:
     """The main resource of the wanted format (not simply the first resource)."""
-    resources = [r for r in dataset.get("resources", [])
-                 if str(r.get("format", "")).lower().strip() == fmt]
+    resources = [
+        r for r in dataset.get("resources", []) if str(r.get("format", "")).lower().strip() == fmt
+    ]
     if not resources:
         raise SourceError(f"aucune ressource au format {fmt} dans le jeu data.gouv.fr", url=url)
     mains = [r for r in resources if r.get("type", "main") == "main"]
@@ -59,7 +60,12 @@ def extract(client: HttpClient, settings: Settings, entry: DatasetEntry) -> Extr
     filename = Path(urlsplit(url).path).name or f"{entry.name}.{fmt}"
     download = client.download(url, settings.cache_dir / entry.name / filename)
     return ExtractResult(
-        path=download.path, url=url, sha256=download.sha256, size=download.size,
-        not_modified=download.not_modified, resource_id=resource.get("id"),
-        resource_modified=resource.get("last_modified"), page=dataset.get("page"),
+        path=download.path,
+        url=url,
+        sha256=download.sha256,
+        size=download.size,
+        not_modified=download.not_modified,
+        resource_id=resource.get("id"),
+        resource_modified=resource.get("last_modified"),
+        page=dataset.get("page"),
     )

@@ -33,27 +33,33 @@ def fetch_territory(client: HttpClient, settings: Settings, spec: TerritorySpec)
             if exc.status_code == 404:
                 raise TerritoryError(
                     f"EPCI inconnu de geo.api.gouv.fr : SIREN {siren} "
-                    "(vérifiez PATRIMOINE_TERRITORY)", url=exc.url
+                    "(vérifiez PATRIMOINE_TERRITORY)",
+                    url=exc.url,
                 ) from None
             raise
         communes = tuple(commune_from_feature(f) for f in collection.get("features", []))
         if not communes:
             raise TerritoryError(f"l'EPCI {siren} n'a aucune commune selon geo.api.gouv.fr")
         try:
-            label = str(client.get_json(base + EPCI_PATH.format(siren=siren),
-                                        params={"fields": "nom"})["nom"])
+            label = str(
+                client.get_json(base + EPCI_PATH.format(siren=siren), params={"fields": "nom"})[
+                    "nom"
+                ]
+            )
         except (SourceError, KeyError, TypeError):
             label = f"EPCI {siren}"
         return Territory(key=spec.key, label=label, communes=communes)
     features = []
     for code in spec.codes:
         try:
-            features.append(client.get_json(base + COMMUNE_PATH.format(code=code),
-                                            params=CONTOUR_PARAMS))
+            features.append(
+                client.get_json(base + COMMUNE_PATH.format(code=code), params=CONTOUR_PARAMS)
+            )
         except HTTPStatusError as exc:
             if exc.status_code == 404:
-                raise TerritoryError(f"commune inconnue de geo.api.gouv.fr : {code}",
-                                     url=exc.url) from None
+                raise TerritoryError(
+                    f"commune inconnue de geo.api.gouv.fr : {code}", url=exc.url
+                ) from None
             raise
     communes = tuple(commune_from_feature(f) for f in features)
     label = ", ".join(c.nom for c in communes)
@@ -72,7 +78,8 @@ def resolve_territory(client: HttpClient, settings: Settings, engine: Engine) ->
         if cached is None:
             raise TerritoryError(
                 f"territoire {spec.key} introuvable : geo.api.gouv.fr indisponible ({exc.cause}) "
-                "et aucune copie en base", url=exc.url
+                "et aucune copie en base",
+                url=exc.url,
             ) from None
         log.warning("geo.api.gouv.fr indisponible (%s) : territoire repris de la base", exc.cause)
         return cached

@@ -44,10 +44,12 @@ def migrate(engine: Engine) -> list[str]:
     applied_now: list[str] = []
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version TEXT PRIMARY KEY, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)"
-            ))
+            conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(version TEXT PRIMARY KEY, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)"
+                )
+            )
             done = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
             for path in sorted(MIGRATIONS.glob("*.sql")):
                 version = path.stem
@@ -63,7 +65,6 @@ def migrate(engine: Engine) -> list[str]:
                 log.info("Migration appliquée : %s", version)
     except OperationalError as exc:
         raise StagingError(
-            f"base de données injoignable ou refusée ({engine.url.render_as_string()}) : "
-            f"{exc.orig}"
+            f"base de données injoignable ou refusée ({engine.url.render_as_string()}) : {exc.orig}"
         ) from None
     return applied_now

@@ -46,8 +46,10 @@ def start(engine: Engine, record: RunRecord) -> None:
     columns = list(record.row())
     with engine.begin() as conn:
         conn.execute(
-            text(f"INSERT INTO runs ({', '.join(columns)}) "
-                 f"VALUES ({', '.join(':' + c for c in columns)})"),
+            text(
+                f"INSERT INTO runs ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})"
+            ),
             record.row(),
         )
 
@@ -58,8 +60,10 @@ def finish(engine: Engine, record: RunRecord) -> None:
     columns = [c for c in values if c not in ("run_id",)]
     with engine.begin() as conn:
         conn.execute(
-            text(f"UPDATE runs SET {', '.join(f'{c} = :{c}' for c in columns)} "
-                 "WHERE run_id = :run_id"),
+            text(
+                f"UPDATE runs SET {', '.join(f'{c} = :{c}' for c in columns)} "
+                "WHERE run_id = :run_id"
+            ),
             values,
         )
 

@@ -13,8 +13,9 @@ from patrimoine.territory import Commune, Territory
 def save(engine: Engine, territory: Territory) -> None:
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM territory_communes WHERE territory = :t"),
-                     {"t": territory.key})
+        conn.execute(
+            text("DELETE FROM territory_communes WHERE territory = :t"), {"t": territory.key}
+        )
         conn.execute(
             text(
                 "INSERT INTO territory_communes (territory, territory_label, code, nom, "
@@ -24,8 +25,11 @@ def save(engine: Engine, territory: Territory) -> None:
             ),
             [
                 {
-                    "territory": territory.key, "label": territory.label, "code": c.code,
-                    "nom": c.nom, "departement": c.departement,
+                    "territory": territory.key,
+                    "label": territory.label,
+                    "code": c.code,
+                    "nom": c.nom,
+                    "departement": c.departement,
                     "codes_postaux": json.dumps(list(c.codes_postaux)),
                     "population": c.population,
                     "contour": json.dumps(c.contour) if c.contour else None,
@@ -38,15 +42,21 @@ def save(engine: Engine, territory: Territory) -> None:
 
 def load(engine: Engine, key: str) -> Territory | None:
     with engine.connect() as conn:
-        rows = list(conn.execute(
-            text("SELECT * FROM territory_communes WHERE territory = :t ORDER BY code"), {"t": key}
-        ))
+        rows = list(
+            conn.execute(
+                text("SELECT * FROM territory_communes WHERE territory = :t ORDER BY code"),
+                {"t": key},
+            )
+        )
     if not rows:
         return None
     communes = tuple(
         Commune(
-            code=r.code, nom=r.nom, departement=r.departement,
-            codes_postaux=tuple(json.loads(r.codes_postaux)), population=r.population,
+            code=r.code,
+            nom=r.nom,
+            departement=r.departement,
+            codes_postaux=tuple(json.loads(r.codes_postaux)),
+            population=r.population,
             contour=json.loads(r.contour) if r.contour else None,
         )
         for r in rows

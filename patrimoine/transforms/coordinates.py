@@ -8,12 +8,12 @@ from typing import Any
 
 # Generous envelopes of metropolitan France and of the overseas départements (lat, lon).
 FRANCE_ENVELOPES: tuple[tuple[float, float, float, float], ...] = (
-    (41.2, 51.2, -5.3, 9.7),      # métropole et Corse
-    (15.8, 16.6, -61.9, -60.9),   # Guadeloupe
-    (14.3, 14.9, -61.3, -60.7),   # Martinique
-    (2.0, 6.0, -54.7, -51.5),     # Guyane
-    (-21.5, -20.8, 55.1, 55.9),   # La Réunion
-    (-13.1, -12.5, 44.9, 45.4),   # Mayotte
+    (41.2, 51.2, -5.3, 9.7),  # métropole et Corse
+    (15.8, 16.6, -61.9, -60.9),  # Guadeloupe
+    (14.3, 14.9, -61.3, -60.7),  # Martinique
+    (2.0, 6.0, -54.7, -51.5),  # Guyane
+    (-21.5, -20.8, 55.1, 55.9),  # La Réunion
+    (-13.1, -12.5, 44.9, 45.4),  # Mayotte
 )
 _PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)\s*$")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from patrimoine.transforms.text import clean
@@ -13,6 +14,7 @@ _SLASHED_YMD = re.compile(r"^(\d{4})/(\d{2})/(\d{2})$")
 _SLASHED_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+@lru_cache(maxsize=1 << 16)
 def iso_date(value: str | None) -> date | None:
     """Parse ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``DD/MM/YYYY``; anything else is missing."""
     text = clean(value)
@@ -50,6 +52,7 @@ _EVENT = re.compile(r"^(\d{4})(?:/(\d{2})/(\d{2}))?\s*[:.]\s*(.+)$")
 _ANY_DATE = re.compile(r"(\d{4})/(\d{2})/(\d{2})")
 
 
+@lru_cache(maxsize=4096)
 def protection_status(text: str) -> tuple[str, bool]:
     """Map a free-text protection ("inscrit MH partiellement") to (status, partial)."""
     lowered = clean(text).casefold()
@@ -78,7 +81,7 @@ def _event(part: str) -> ProtectionEvent:
     # Malformed upstream strings ("classé MH partiellement:2017/05/10:inscrit MH"):
     # keep the first date found and the status text that follows it, else the text alone.
     found = _ANY_DATE.search(part)
-    label = part[found.end():] if found else part
+    label = part[found.end() :] if found else part
     status, partial = protection_status(label.strip(" :.") or part)
     if found:
         y, m, d = (int(g) for g in found.groups())
@@ -89,8 +92,9 @@ def _event(part: str) -> ProtectionEvent:
     return ProtectionEvent(None, None, status, partial, part)
 
 
-def protection_history(value: str | None) -> list[ProtectionEvent]:
+@lru_cache(maxsize=1 << 16)
+def protection_history(value: str | None) -> tuple[ProtectionEvent, ...]:
     """Explode ``YYYY/MM/DD : statut;…`` into events, oldest first (undated last)."""
     parts = [clean(p) for p in (value or "").split(";")]
     events = [_event(p) for p in parts if p]
-    return sorted(events, key=lambda e: (e.year is None, e.year or 0, e.day or date.min))
+    return tuple(sorted(events, key=lambda e: (e.year is None, e.year or 0, e.day or date.min)))

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ REQUIRED = ("reference", "titre", "cog")
 _COG_SPLIT = re.compile(r"[,;\s]+")
 
 
-def _current_status(typology: str, events: list[Any]) -> tuple[str, bool]:
+def _current_status(typology: str, events: tuple[Any, ...]) -> tuple[str, bool]:
     parts = split_multi(typology) or [e.raw for e in events[-1:]]
     statuses = [protection_status(p) for p in parts]
     kinds = {s for s, _ in statuses if s in ("classé", "inscrit")}
@@ -70,6 +71,23 @@ def _current_status(typology: str, events: list[Any]) -> tuple[str, bool]:
     if kinds:
         return kinds.pop(), partial
     return ("autre" if parts else ""), partial
+
+
+@lru_cache(maxsize=1 << 16)
+def _protection_facts(
+    history: str, typology: str
+) -> tuple[str, bool, int | None, date | None, str]:
+    """Status, partial flag, first protection (year, day) and the JSON history of a notice.
+
+    Cached: the national file repeats these strings a lot.
+    """
+    events = protection_history(history)
+    status, partial = _current_status(clean(typology), events)
+    first = next((e for e in events if e.year is not None), None)
+    # The first *dated* act counts only if it is the first act (not a later one).
+    first_day = first.day if first else None
+    protections = json.dumps([e.to_json() for e in events], ensure_ascii=False)
+    return status, partial, (first.year if first else None), first_day, protections
 
 
 def _same_departement(departement: str, cog_codes: list[str], declared: str) -> bool:
@@ -100,12 +118,17 @@ def transform(
         else:
             commune = territory.by_codes(cog_codes)
             by_name = territory.by_name(*[n for n in names if n])
-            if by_name is not None and not _same_departement(by_name.departement, cog_codes,
-                                                             rec["departement"]):
+            if by_name is not None and not _same_departement(
+                by_name.departement, cog_codes, rec["departement"]
+            ):
                 by_name = None  # a namesake elsewhere in France (Beaumont 63 / Beaumont 74)
             if commune is None and by_name is not None:
-                log.info("%s : commune retrouvée par son nom « %s » (code %s)",
-                         reference, by_name.nom, rec["cog"] or "absent")
+                log.info(
+                    "%s : commune retrouvée par son nom « %s » (code %s)",
+                    reference,
+                    by_name.nom,
+                    rec["cog"] or "absent",
+                )
                 stats.problem("commune_par_nom", line)
                 commune = by_name
             elif commune is not None and by_name is None and any(names):
@@ -114,10 +137,9 @@ def transform(
                 stats.out_of_territory += 1
                 continue
             code, nom = commune.code, commune.nom
-        events = protection_history(rec["historique_protection"])
-        status, partial = _current_status(clean(rec["typologie_protection"]), events)
-        first = next((e for e in events if e.year is not None), None)
-        first_day = next((e.day for e in events if e.day is not None), None)
+        status, partial, first_year, first_day, protections = _protection_facts(
+            rec["historique_protection"], rec["typologie_protection"]
+        )
         point, outside = parse_point(rec["coordonnees"]), False
         if point is not None and not point.in_france:
             swapped = Point(point.lon, point.lat)
@@ -148,10 +170,9 @@ def transform(
             "nature_protection": vocabulary(rec["nature_protection"]),
             "statut_protection": status,
             "protection_partielle": partial,
-            "date_premiere_protection": first_day if first and first_day and
-            first_day.year == first.year else None,
-            "annee_premiere_protection": first.year if first else None,
-            "protections": json.dumps([e.to_json() for e in events], ensure_ascii=False),
+            "date_premiere_protection": first_day,
+            "annee_premiere_protection": first_year,
+            "protections": protections,
             "precision_protection": clean(rec["precision_protection"]),
             "latitude": point.lat if point else None,
             "longitude": point.lon if point else None,
@@ -171,4 +192,3 @@ def transform(
     stats.kept = len(kept)
     for reference in sorted(kept):
         yield kept[reference]
-

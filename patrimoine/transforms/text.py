@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'"})
+_SLOW_PATH_MARKERS = ("  ", "’", "‘", "ʼ", "´", "`", "\t", "\n", "\r", "\xa0", "\u202f")
 
 # Spellings that lost their accent upstream; key is the accent-free casefolded form.
 ACCENT_LEXICON: Mapping[str, str] = {
@@ -21,7 +23,13 @@ def clean(value: str | None) -> str:
     """Trim, fold runs of white space and unify apostrophes; ``None`` becomes ``""``."""
     if not value:
         return ""
-    return _SPACES.sub(" ", value.translate(_APOSTROPHES)).strip()
+    # Fast path: most fields need nothing but a strip (this runs ~1M times on the national file).
+    if value.isascii():
+        if "  " not in value and "\t" not in value and "\n" not in value and "`" not in value:
+            return value.strip()
+    elif not any(c in value for c in _SLOW_PATH_MARKERS):
+        return value.strip()
+    return " ".join(value.translate(_APOSTROPHES).split())
 
 
 def fold(value: str) -> str:
@@ -66,6 +74,7 @@ def join_multi(values: Iterable[str]) -> str:
     return ";".join(values)
 
 
+@lru_cache(maxsize=1 << 16)
 def vocabulary(value: str | None, separator: str = ";") -> str:
     """Normalise a multi-valued controlled vocabulary field (case, accents, apostrophes)."""
     items = (restore_accents(lower_first(v)) for v in split_multi(value, separator))

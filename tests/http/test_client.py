@@ -172,8 +172,9 @@ def test_read_timeout_is_retried(make_settings: MakeSettings, upstream: Upstream
 # ---------------------------------------------------------------------------------------
 # download
 # ---------------------------------------------------------------------------------------
-def test_download_streams_to_disk(client: HttpClient, upstream: UpstreamServer,
-                                  downloads: Path) -> None:
+def test_download_streams_to_disk(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path
+) -> None:
     url = publish(upstream)
     dest = downloads / "raw" / "merimee" / "merimee.csv"  # parents are created
     result = client.download(url, dest)
@@ -188,8 +189,9 @@ def test_download_streams_to_disk(client: HttpClient, upstream: UpstreamServer,
     assert leftovers(dest.parent) == []
 
 
-def test_second_download_is_conditional(client: HttpClient, upstream: UpstreamServer,
-                                        downloads: Path) -> None:
+def test_second_download_is_conditional(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path
+) -> None:
     url = publish(upstream)
     dest = downloads / "merimee.csv"
     first = client.download(url, dest)
@@ -240,8 +242,9 @@ def test_replaced_file_through_the_permalink(
     assert dest.read_bytes() == b"Reference\nPA1\n"
 
 
-def test_download_404_leaves_nothing(client: HttpClient, upstream: UpstreamServer,
-                                     downloads: Path, sleeps: list[float]) -> None:
+def test_download_404_leaves_nothing(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path, sleeps: list[float]
+) -> None:
     dest = downloads / "missing.csv"
     with pytest.raises(HTTPStatusError) as caught:
         client.download(f"{upstream.url}/static/resources/x/20260101-000000/missing.csv", dest)
@@ -250,8 +253,9 @@ def test_download_404_leaves_nothing(client: HttpClient, upstream: UpstreamServe
     assert list(downloads.iterdir()) == []
 
 
-def test_truncated_once_is_retried(client: HttpClient, upstream: UpstreamServer,
-                                   downloads: Path, sleeps: list[float]) -> None:
+def test_truncated_once_is_retried(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path, sleeps: list[float]
+) -> None:
     url = publish(upstream)
     upstream.route(url).truncate(1, 20)
     dest = downloads / "merimee.csv"
@@ -262,8 +266,9 @@ def test_truncated_once_is_retried(client: HttpClient, upstream: UpstreamServer,
     assert leftovers(downloads) == []
 
 
-def test_truncated_always_leaves_no_file(client: HttpClient, upstream: UpstreamServer,
-                                         downloads: Path) -> None:
+def test_truncated_always_leaves_no_file(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path
+) -> None:
     url = publish(upstream)
     upstream.route(url).truncate(None, 20)
     dest = downloads / "merimee.csv"
@@ -312,9 +317,15 @@ def test_download_of_a_gzip_encoded_response_is_decoded(
 
     def maybe_gzip(request: Request) -> Reply:
         if "gzip" in (request.headers.get("Accept-Encoding") or ""):
-            return Reply(200, gzip.compress(CSV), {
-                "Content-Type": "text/csv", "Content-Encoding": "gzip", "Vary": "Accept-Encoding",
-            })
+            return Reply(
+                200,
+                gzip.compress(CSV),
+                {
+                    "Content-Type": "text/csv",
+                    "Content-Encoding": "gzip",
+                    "Vary": "Accept-Encoding",
+                },
+            )
         return Reply(200, CSV, {"Content-Type": "text/csv"})
 
     upstream.add_route("/compressed.csv", maybe_gzip)
@@ -338,9 +349,7 @@ def test_get_json_params_are_merged_with_the_url_query(
 # ---------------------------------------------------------------------------------------
 DATASET_URL = "https://www.data.gouv.fr/api/1/datasets/merimee/"
 FILE_URL = "https://static.data.gouv.fr/resources/merimee/20260902-060000/merimee.csv"
-GEO_URL = (
-    "https://geo.api.gouv.fr/epcis/246300701/communes?format=geojson&geometry=contour"
-)
+GEO_URL = "https://geo.api.gouv.fr/epcis/246300701/communes?format=geojson&geometry=contour"
 
 
 @pytest.fixture
@@ -352,13 +361,22 @@ def snapshot(tmp_path: Path) -> Path:
     (folder / "files" / "communes.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": []})
     )
-    manifest = {"entries": [
-        {"url": DATASET_URL, "file": "files/dataset.json", "content_type": "application/json"},
-        {"url": FILE_URL, "file": "files/merimee.csv", "content_type": "text/csv",
-         "last_modified": "Wed, 02 Sep 2026 06:00:00 GMT"},
-        {"url": GEO_URL, "file": "files/communes.geojson",
-         "content_type": "application/json; charset=utf-8"},
-    ]}
+    manifest = {
+        "entries": [
+            {"url": DATASET_URL, "file": "files/dataset.json", "content_type": "application/json"},
+            {
+                "url": FILE_URL,
+                "file": "files/merimee.csv",
+                "content_type": "text/csv",
+                "last_modified": "Wed, 02 Sep 2026 06:00:00 GMT",
+            },
+            {
+                "url": GEO_URL,
+                "file": "files/communes.geojson",
+                "content_type": "application/json; charset=utf-8",
+            },
+        ]
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 

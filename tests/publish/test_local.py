@@ -11,18 +11,28 @@ from patrimoine.publish.render import render
 from patrimoine.territory import Commune, Territory
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["monuments-historiques"]
-TERRITORY = Territory("communes:63113", "Clermont-Ferrand",
-                      (Commune("63113", "Clermont-Ferrand", "63"),))
+TERRITORY = Territory(
+    "communes:63113", "Clermont-Ferrand", (Commune("63113", "Clermont-Ferrand", "63"),)
+)
 
 
 def rows(titre: str = "Maison") -> list[tuple[object, ...]]:
     base: dict[str, object] = dict.fromkeys(ENTRY.column_names)
-    base.update(reference="PA00092083", titre=titre, code_insee="63113",
-                commune="Clermont-Ferrand", statut_protection="classé",
-                protection_partielle=True, hors_france=False, latitude=45.78, longitude=3.09,
-                annee_premiere_protection=1840, date_maj_notice=date(2026, 7, 24),
-                protections='[{"date": null, "annee": 1840, "statut": "classé", "partiel": true}]',
-                lien_pop="https://pop.culture.gouv.fr/notice/merimee/PA00092083")
+    base.update(
+        reference="PA00092083",
+        titre=titre,
+        code_insee="63113",
+        commune="Clermont-Ferrand",
+        statut_protection="classé",
+        protection_partielle=True,
+        hors_france=False,
+        latitude=45.78,
+        longitude=3.09,
+        annee_premiere_protection=1840,
+        date_maj_notice=date(2026, 7, 24),
+        protections='[{"date": null, "annee": 1840, "statut": "classé", "partiel": true}]',
+        lien_pop="https://pop.culture.gouv.fr/notice/merimee/PA00092083",
+    )
     outside = dict(base, reference="PA00092084", latitude=3.09, longitude=45.78, hors_france=True)
     return [tuple(base.values()), tuple(outside.values())]
 

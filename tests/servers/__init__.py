@@ -108,10 +108,17 @@ def clermont_communes() -> list[dict[str, Any]]:
     for index, (code, nom, siren, postaux, population) in enumerate(_CLERMONT):
         row, column = divmod(index, 5)
         lon, lat = 2.98 + 0.05 * column, 45.70 + 0.05 * row
-        communes.append(make_commune(
-            code, nom, siren=siren, codes_postaux=postaux, population=population,
-            code_epci=CLERMONT_EPCI_SIREN, contour=square(lon, lat, 0.02),
-        ))
+        communes.append(
+            make_commune(
+                code,
+                nom,
+                siren=siren,
+                codes_postaux=postaux,
+                population=population,
+                code_epci=CLERMONT_EPCI_SIREN,
+                contour=square(lon, lat, 0.02),
+            )
+        )
     return communes
 
 

@@ -473,8 +473,9 @@ class BaseServer:
     ) -> Route:
         """Register (or replace) the route for ``path`` [+ exact ``query``]."""
         key = query_key(query) if query is not None else None
-        route = Route(path, key, responder, frozenset(m.upper() for m in methods),
-                      conditional=conditional)
+        route = Route(
+            path, key, responder, frozenset(m.upper() for m in methods), conditional=conditional
+        )
         with self._lock:
             routes = [r for r in self._routes.get(path, []) if r.query != key]
             routes.append(route)
@@ -557,7 +558,8 @@ class BaseServer:
         with self._lock:
             recorded = list(self.requests)
         return [
-            r for r in recorded
+            r
+            for r in recorded
             if r.path_only == wanted and (method is None or r.method == method.upper())
         ]
 
@@ -594,8 +596,11 @@ class BaseServer:
             and reply.status == 200
             and is_not_modified(request.headers, reply)
         ):
-            kept = {k: v for k, v in reply.headers.items()
-                    if k.lower() in ("etag", "last-modified", "cache-control", "vary")}
+            kept = {
+                k: v
+                for k, v in reply.headers.items()
+                if k.lower() in ("etag", "last-modified", "cache-control", "vary")
+            }
             return Reply(304, b"", kept), None
         if cut is not None and request.method != "HEAD" and reply.status == 200:
             route._consume_truncation()

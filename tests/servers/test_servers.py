@@ -166,15 +166,25 @@ def test_route_with_query_only_does_not_answer_other_queries(
 
 def test_handler_receives_the_request(server: BaseServer, http: httpx.Client) -> None:
     def echo(request: Request) -> Reply:
-        return Reply.json({
-            "method": request.method, "path": request.path, "q": request.query,
-            "first": request.arg("q"), "body": request.body.decode(),
-        })
+        return Reply.json(
+            {
+                "method": request.method,
+                "path": request.path,
+                "q": request.query,
+                "first": request.arg("q"),
+                "body": request.body.decode(),
+            }
+        )
 
     server.add_route("/echo", echo, methods=("GET", "POST"))
     answer = http.post(server.url + "/echo?q=1&q=2", content=b"hello").json()
-    assert answer == {"method": "POST", "path": "/echo", "q": {"q": ["1", "2"]},
-                      "first": "1", "body": "hello"}
+    assert answer == {
+        "method": "POST",
+        "path": "/echo",
+        "q": {"q": ["1", "2"]},
+        "first": "1",
+        "body": "hello",
+    }
     assert http.delete(server.url + "/echo").status_code == 405
 
 
@@ -202,8 +212,9 @@ def test_static_body_has_length_etag_and_last_modified(
     server: BaseServer, http: httpx.Client
 ) -> None:
     body = b"code;nom\n63113;Clermont-Ferrand\n"
-    server.add_static("/f.csv", body, content_type="text/csv",
-                      last_modified="Wed, 02 Sep 2026 06:00:00 GMT")
+    server.add_static(
+        "/f.csv", body, content_type="text/csv", last_modified="Wed, 02 Sep 2026 06:00:00 GMT"
+    )
     response = http.get(server.url + "/f.csv")
     assert response.content == body
     assert response.headers["Content-Length"] == str(len(body))
@@ -230,8 +241,10 @@ def test_conditional_requests(server: BaseServer, http: httpx.Client) -> None:
     assert status(**{"If-Modified-Since": "Tue, 01 Sep 2026 06:00:00 GMT"}) == 200
     assert status(**{"If-Modified-Since": "garbage"}) == 200
     # If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2)
-    assert status(**{"If-None-Match": '"other"',
-                     "If-Modified-Since": "Thu, 03 Sep 2026 06:00:00 GMT"}) == 200
+    assert (
+        status(**{"If-None-Match": '"other"', "If-Modified-Since": "Thu, 03 Sep 2026 06:00:00 GMT"})
+        == 200
+    )
     not_modified = http.get(server.url + "/f", headers={"If-None-Match": etag})
     assert not_modified.content == b"" and not_modified.headers["ETag"] == etag
 
@@ -325,7 +338,8 @@ DATASET_OID = "5b7d2c9b8b4c41277c0a1e3f"
 
 def test_dataset_json_has_the_api_v1_shape(upstream: UpstreamServer, http: httpx.Client) -> None:
     returned = upstream.add_datagouv_dataset(
-        DATASET_OID, [("CSV", "merimee.csv", CSV), ("json", "merimee.json", b"[]")],
+        DATASET_OID,
+        [("CSV", "merimee.csv", CSV), ("json", "merimee.json", b"[]")],
         title="Immeubles protégés au titre des monuments historiques",
     )
     response = http.get(f"{upstream.url}/api/1/datasets/{DATASET_OID}/")
@@ -336,14 +350,29 @@ def test_dataset_json_has_the_api_v1_shape(upstream: UpstreamServer, http: httpx
     assert b"\\u00e9" in response.content  # Flask escapes non-ASCII
     assert data["id"] == DATASET_OID
     assert data["slug"] == "immeubles-proteges-au-titre-des-monuments-historiques"
-    for key in ("title", "description", "created_at", "last_modified", "last_update",
-                "organization", "frequency", "license", "page", "uri", "tags", "extras"):
+    for key in (
+        "title",
+        "description",
+        "created_at",
+        "last_modified",
+        "last_update",
+        "organization",
+        "frequency",
+        "license",
+        "page",
+        "uri",
+        "tags",
+        "extras",
+    ):
         assert key in data
     resource = data["resources"][0]
     assert resource["format"] == "csv"  # lower-cased like udata
     assert resource["title"] == "merimee.csv"
-    assert (resource["type"], resource["filetype"], resource["mime"]) == ("main", "file",
-                                                                          "text/csv")
+    assert (resource["type"], resource["filetype"], resource["mime"]) == (
+        "main",
+        "file",
+        "text/csv",
+    )
     assert resource["checksum"] == {"type": "sha1", "value": hashlib.sha1(CSV).hexdigest()}
     assert resource["filesize"] == len(CSV)
     assert resource["extras"]["analysis:parsing:parsing_table"] is True
@@ -428,9 +457,7 @@ def test_replace_file_keeping_the_url(upstream: UpstreamServer, http: httpx.Clie
     assert third.status_code == 304
 
 
-def test_fault_injection_on_a_dataset_route(
-    upstream: UpstreamServer, http: httpx.Client
-) -> None:
+def test_fault_injection_on_a_dataset_route(upstream: UpstreamServer, http: httpx.Client) -> None:
     upstream.add_datagouv_dataset(DATASET_OID, [("csv", "m.csv", CSV)])
     upstream.route(f"/api/1/datasets/{DATASET_OID}/").fail_times(1, 502)
     assert http.get(f"{upstream.url}/api/1/datasets/{DATASET_OID}/").status_code == 502
@@ -454,9 +481,14 @@ def test_epci_communes_geojson_contour(upstream: UpstreamServer, http: httpx.Cli
         assert feature["type"] == "Feature"
         assert feature["geometry"] == communes[9]["contour"]
         assert feature["properties"] == {
-            "nom": "Clermont-Ferrand", "code": "63113", "codeDepartement": "63",
-            "siren": "216301135", "codeEpci": CLERMONT_EPCI_SIREN, "codeRegion": "84",
-            "codesPostaux": ["63000", "63100"], "population": 147751,
+            "nom": "Clermont-Ferrand",
+            "code": "63113",
+            "codeDepartement": "63",
+            "siren": "216301135",
+            "codeEpci": CLERMONT_EPCI_SIREN,
+            "codeRegion": "84",
+            "codesPostaux": ["63000", "63100"],
+            "population": 147751,
         }
 
 
@@ -473,9 +505,13 @@ def test_epci_communes_json_and_fields(upstream: UpstreamServer, http: httpx.Cli
     assert centres[0]["geometry"]["type"] == "Point"  # default geometry: centre
     assert centres[0]["geometry"]["coordinates"] == [2.98, 45.7]
     epci = http.get(f"{upstream.url}/epcis/{CLERMONT_EPCI_SIREN}").json()
-    assert epci == {"nom": "Clermont Auvergne Métropole", "code": CLERMONT_EPCI_SIREN,
-                    "codesDepartements": ["63"], "codesRegions": ["84"],
-                    "population": sum(c["population"] for c in clermont_communes())}
+    assert epci == {
+        "nom": "Clermont Auvergne Métropole",
+        "code": CLERMONT_EPCI_SIREN,
+        "codesDepartements": ["63"],
+        "codesRegions": ["84"],
+        "population": sum(c["population"] for c in clermont_communes()),
+    }
 
 
 def test_geo_responses_carry_express_etags(upstream: UpstreamServer, http: httpx.Client) -> None:
@@ -495,9 +531,15 @@ def test_unknown_epci_and_commune(upstream: UpstreamServer, http: httpx.Client) 
 
 
 def test_single_commune(upstream: UpstreamServer, http: httpx.Client) -> None:
-    royat = make_commune("63308", "Royat", siren="216303081", codes_postaux=["63130"],
-                         population=4420, code_epci=CLERMONT_EPCI_SIREN,
-                         contour=square(3.05, 45.76))
+    royat = make_commune(
+        "63308",
+        "Royat",
+        siren="216303081",
+        codes_postaux=["63130"],
+        population=4420,
+        code_epci=CLERMONT_EPCI_SIREN,
+        contour=square(3.05, 45.76),
+    )
     upstream.add_commune(royat)
     url = f"{upstream.url}/communes/63308"
     feature = http.get(url, params={"geometry": "contour", "format": "geojson"}).json()
@@ -515,5 +557,6 @@ def test_clermont_communes_fixture() -> None:
     assert len(communes) == 21
     assert len({c["code"] for c in communes}) == 21
     assert sum(c["population"] for c in communes) == 296677  # EPCI populationMunicipale
-    assert all(c["contour"]["coordinates"][0][0] == c["contour"]["coordinates"][0][-1]
-               for c in communes)
+    assert all(
+        c["contour"]["coordinates"][0][0] == c["contour"]["coordinates"][0][-1] for c in communes
+    )

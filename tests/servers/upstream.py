@@ -47,7 +47,13 @@ WERKZEUG_NOT_FOUND = (
     "please check your spelling and try again."
 )
 COMMUNE_DEFAULT_FIELDS = (
-    "nom", "code", "codeDepartement", "siren", "codeEpci", "codeRegion", "codesPostaux",
+    "nom",
+    "code",
+    "codeDepartement",
+    "siren",
+    "codeEpci",
+    "codeRegion",
+    "codesPostaux",
     "population",
 )
 COMMUNE_GEOMETRIES = ("centre", "contour", "mairie", "bbox")
@@ -215,11 +221,18 @@ class UpstreamServer(BaseServer):
             "temporal_coverage": None,
             "contact_points": [],
             "schema": None,
-            "metrics": {"discussions": 0, "followers": 0, "reuses": 0, "views": 0,
-                        "resources_downloads": 0},
+            "metrics": {
+                "discussions": 0,
+                "followers": 0,
+                "reuses": 0,
+                "views": 0,
+                "resources_downloads": 0,
+            },
             "quality": {"score": 0.5},
-            "internal": {"created_at_internal": _iso(created),
-                         "last_modified_internal": _iso(created)},
+            "internal": {
+                "created_at_internal": _iso(created),
+                "last_modified_internal": _iso(created),
+            },
             **dict(extra or {}),
         }
         dataset = _Dataset(data)
@@ -234,11 +247,15 @@ class UpstreamServer(BaseServer):
             self.add_route(base + "/", self._dataset_handler(dataset))
             self.add_route(base, self._slash_redirect)
             for resource in data["resources"]:
-                self.add_route(f"{base}/resources/{resource['id']}/",
-                               self._resource_handler(resource["id"], api=1))
+                self.add_route(
+                    f"{base}/resources/{resource['id']}/",
+                    self._resource_handler(resource["id"], api=1),
+                )
         for resource in data["resources"]:
-            self.add_route(f"/api/2/datasets/resources/{resource['id']}/",
-                           self._resource_handler(resource["id"], api=2))
+            self.add_route(
+                f"/api/2/datasets/resources/{resource['id']}/",
+                self._resource_handler(resource["id"], api=2),
+            )
         return copy.deepcopy(data)
 
     def replace_file(
@@ -280,9 +297,7 @@ class UpstreamServer(BaseServer):
     def resource(self, dataset_id: str, filename: str) -> dict[str, Any]:
         """A copy of the resource whose title is ``filename``."""
         with self._state_lock:
-            return copy.deepcopy(
-                self._resource_by_filename(self._dataset(dataset_id), filename)
-            )
+            return copy.deepcopy(self._resource_by_filename(self._dataset(dataset_id), filename))
 
     def resource_url(self, dataset_id: str, filename: str) -> str:
         """The current static URL of ``filename`` (changes on ``replace_file``)."""
@@ -317,9 +332,7 @@ class UpstreamServer(BaseServer):
     def _serve_file(self, path: str, content: bytes, mime: str, stamp: datetime) -> None:
         self.add_static(path, content, content_type=mime, last_modified=stamp)
 
-    def _new_resource(
-        self, slug: str, fmt: str, filename: str, content: bytes
-    ) -> dict[str, Any]:
+    def _new_resource(self, slug: str, fmt: str, filename: str, content: bytes) -> dict[str, Any]:
         fmt = fmt.strip().lower()
         stamp = self._upload_time()
         rid = str(uuid.uuid4())
@@ -359,16 +372,18 @@ class UpstreamServer(BaseServer):
     ) -> None:
         fmt = fmt or resource["format"]
         mime = mime or resource["mime"]
-        resource.update({
-            "checksum": {"type": "sha1", "value": _sha1(content)},
-            "filesize": len(content),
-            "mime": mime,
-            "last_modified": _iso(stamp),
-            "internal": {
-                "created_at_internal": resource["created_at"],
-                "last_modified_internal": _iso(stamp),
-            },
-        })
+        resource.update(
+            {
+                "checksum": {"type": "sha1", "value": _sha1(content)},
+                "filesize": len(content),
+                "mime": mime,
+                "last_modified": _iso(stamp),
+                "internal": {
+                    "created_at_internal": resource["created_at"],
+                    "last_modified_internal": _iso(stamp),
+                },
+            }
+        )
         extras: dict[str, Any] = {
             "analysis:checksum": _sha1(content),
             "analysis:content-length": len(content),
@@ -409,8 +424,9 @@ class UpstreamServer(BaseServer):
                 path = self._resource_paths.get(rid)
             if path is None:
                 return Reply.json({"message": "Resource does not exist"}, 404)
-            return Reply(302, b"", {"Location": self.url + path,
-                                    "Content-Type": "text/html; charset=utf-8"})
+            return Reply(
+                302, b"", {"Location": self.url + path, "Content-Type": "text/html; charset=utf-8"}
+            )
 
         return handler
 
@@ -426,8 +442,7 @@ class UpstreamServer(BaseServer):
                 body = copy.deepcopy(resource)
                 dataset_id = dataset.data["id"]
             if api == 2:
-                return Reply.json({"resource": body, "dataset_id": dataset_id},
-                                  ensure_ascii=True)
+                return Reply.json({"resource": body, "dataset_id": dataset_id}, ensure_ascii=True)
             return Reply.json(body, ensure_ascii=True)
 
         return handler

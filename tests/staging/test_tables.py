@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,9 +18,17 @@ ENTRY = load_catalog(PROJECT_DIR / "catalog")["monuments-historiques"]
 def row(ref: str, titre: str = "Maison", lat: float | None = 45.77) -> list[object]:
     values: dict[str, object] = {c: None for c in ENTRY.column_names}
     values.update(
-        reference=ref, titre=titre, code_insee="63113", commune="Clermont-Ferrand",
-        protection_partielle=False, hors_france=False, latitude=lat, longitude=3.08,
-        date_maj_notice=date(2026, 7, 24), protections="[]", lien_pop=f"https://pop/{ref}",
+        reference=ref,
+        titre=titre,
+        code_insee="63113",
+        commune="Clermont-Ferrand",
+        protection_partielle=False,
+        hors_france=False,
+        latitude=lat,
+        longitude=3.08,
+        date_maj_notice=date(2026, 7, 24),
+        protections="[]",
+        lien_pop=f"https://pop/{ref}",
     )
     return [values[c] for c in ENTRY.column_names]
 
@@ -27,7 +36,7 @@ def row(ref: str, titre: str = "Maison", lat: float | None = 45.77) -> list[obje
 def history(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         result = conn.execute(text("SELECT record_key, change FROM record_history ORDER BY 1, 2"))
-        return [tuple(r) for r in result]  # type: ignore[misc]
+        return [tuple(r) for r in result]
 
 
 def test_migrations_are_recorded_once(engine: Engine) -> None:
@@ -53,12 +62,17 @@ def test_load_diff_promote_and_history(engine: Engine) -> None:
     second = tables.diff_candidate(engine, ENTRY)
     assert (second.added, second.removed, second.changed) == (1, 1, 1)
     assert second.samples == {
-        "added": ["PA00000003"], "removed": ["PA00000001"], "changed": ["PA00000002"],
+        "added": ["PA00000003"],
+        "removed": ["PA00000001"],
+        "changed": ["PA00000002"],
     }
     tables.promote(engine, ENTRY, "run2")
     assert history(engine) == [
-        ("PA00000001", "added"), ("PA00000001", "removed"), ("PA00000002", "added"),
-        ("PA00000002", "changed"), ("PA00000003", "added"),
+        ("PA00000001", "added"),
+        ("PA00000001", "removed"),
+        ("PA00000002", "added"),
+        ("PA00000002", "changed"),
+        ("PA00000003", "added"),
     ]
 
 
@@ -75,7 +89,7 @@ def test_failed_load_leaves_the_staged_table_untouched(engine: Engine) -> None:
     tables.load_candidate(engine, ENTRY, [row("PA00000001")])
     tables.promote(engine, ENTRY, "run1")
 
-    def broken():  # a source that breaks half-way through
+    def broken() -> Iterator[list[object]]:  # a source that breaks half-way through
         yield row("PA00000009")
         raise StagingError("source cassée")
 
@@ -87,11 +101,17 @@ def test_failed_load_leaves_the_staged_table_untouched(engine: Engine) -> None:
 
 
 def test_ledger_start_finish_and_last_runs(engine: Engine) -> None:
-    record = ledger.RunRecord(run_id="r1", dataset="monuments-historiques",
-                              started_at=datetime(2026, 11, 29, 2, 30, tzinfo=UTC))
+    record = ledger.RunRecord(
+        run_id="r1",
+        dataset="monuments-historiques",
+        started_at=datetime(2026, 11, 29, 2, 30, tzinfo=UTC),
+    )
     ledger.start(engine, record)
     record.status, record.stage, record.rows_read = "failed", "extract", 10
-    record.error, record.details = "[jeu « monuments-historiques », étape extract] HTTP 503", {"a": 1}
+    record.error, record.details = (
+        "[jeu « monuments-historiques », étape extract] HTTP 503",
+        {"a": 1},
+    )
     ledger.finish(engine, record)
     (saved,) = ledger.runs_of(engine, "monuments-historiques")
     assert saved["status"] == "failed" and saved["rows_read"] == 10
