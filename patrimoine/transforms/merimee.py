@@ -11,8 +11,8 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
