@@ -73,7 +73,6 @@ def extract_stage(settings: Settings, name: str) -> ExtractResult:
 class TransformOutput:
     table: str
     rows: int
-    checksum: str
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,7 +91,7 @@ def transform_stage(
         raise
     if stats.problems:
         log.info("%s : remarques de qualité %s", name, dict(stats.problems))
-    return TransformOutput(loaded.table, loaded.rows, loaded.checksum, stats.to_dict())
+    return TransformOutput(loaded.table, loaded.rows, stats.to_dict())
 
 
 # --- Validate ----------------------------------------------------------------------------
@@ -115,7 +114,8 @@ def validate_stage(settings: Settings, name: str, table: str) -> dict[str, Any]:
 
     entry = entry_for(settings, name)
     rows = tables.read_rows(engine_for(settings), entry, table)
-    frame = pd.DataFrame(rows, columns=entry.column_names, dtype=object)
+    # Staged text columns hold "" for missing values; GX's not-null checks must see them.
+    frame = pd.DataFrame(rows, columns=entry.column_names, dtype=object).replace({"": None})
     report = validate_frame(
         frame,
         entry.suite_path,

@@ -208,19 +208,31 @@ def test_territory_comes_from_the_database_when_geo_api_is_down(
     assert outcome.status == "unchanged", outcome.error
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "column", "shown"),
+    [
+        ("Reference", "PA0009208X", "reference", "PA0009208X"),
+        ("Titre_editorial_de_la_notice", "", "titre", None),
+    ],
+)
 def test_blocking_validation_failure_publishes_nothing(
-    first_run: Settings, upstream: UpstreamServer
+    first_run: Settings,
+    upstream: UpstreamServer,
+    field: str,
+    value: str,
+    column: str,
+    shown: str | None,
 ) -> None:
     before_files, before_rows = published(first_run), staged_refs(first_run)
     rows = clermont_rows() + aube_rows()
-    rows[0] = dict(rows[0], Reference="PA0009208X")
+    rows[0] = dict(rows[0], **{field: value})
     upstream.replace_file(MERIMEE_ID, "merimee.csv", csv_bytes(rows))
     (outcome,) = refresh_many(first_run, [NAME])
     assert outcome.status == "failed" and outcome.stage == "validate"
-    assert "reference" in (outcome.error or "")
+    assert f"« {column} »" in (outcome.error or "")
     assert published(first_run) == before_files and staged_refs(first_run) == before_rows
     details = json.loads(ledger.runs_of(engine_for(first_run), NAME)[-1]["details"])
-    assert "PA0009208X" in json.dumps(details["validation"])
+    assert (shown or rows[0]["Reference"]) in json.dumps(details["validation"])
 
 
 def test_mass_removal_is_held_back(first_run: Settings, upstream: UpstreamServer) -> None:

@@ -2,14 +2,16 @@
 
 Readers only ever see ``stg_<dataset>``; a load goes to ``cand_<dataset>`` and replaces the
 staged table in one transaction (drop + rename), after validation. The history of what was
-added, removed or changed is written in the same transaction.
+added, removed or changed is written in the same transaction. "Changed" is a null-safe
+comparison of every published column, done by the database.
 """
 
 from __future__ import annotations
 
-import hashlib
+import csv
+import io
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,13 +22,18 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    DateTime,
     Double,
     Engine,
     MetaData,
+    Select,
     Table,
     Text,
+    func,
     inspect,
-    text,
+    literal,
+    or_,
+    select,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -35,7 +42,6 @@ from patrimoine.errors import StagingError
 
 log = logging.getLogger(__name__)
 
-HASH_COLUMN = "_row_hash"
 BATCH = 5000
 SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "string": Text,
@@ -46,6 +52,17 @@ SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "array": Text,
     "object": Text,
 }
+TEXT_TYPES = frozenset({"string", "array", "object"})
+
+record_history = Table(
+    "record_history",
+    MetaData(),
+    Column("run_id", Text, nullable=False),
+    Column("dataset", Text, nullable=False),
+    Column("record_key", Text, nullable=False),
+    Column("change", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
 
 
 def staged_name(entry: DatasetEntry) -> str:
@@ -56,29 +73,15 @@ def candidate_name(entry: DatasetEntry) -> str:
     return f"cand_{entry.table}"
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
-
-
 def table_for(entry: DatasetEntry, name: str) -> Table:
     columns = [Column(c.name, SQL_TYPES.get(c.type, Text)()) for c in entry.columns]
-    return Table(name, MetaData(), *columns, Column(HASH_COLUMN, Text, nullable=False))
-
-
-def row_hash(row: Sequence[Any]) -> str:
-    """Stable fingerprint of a published row (what "changed" means in the history).
-
-    ``repr`` of a tuple of str, int, float, bool, date and None is stable across runs and
-    Python versions, and much cheaper than formatting each value.
-    """
-    return hashlib.sha1(repr(tuple(row)).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return Table(name, MetaData(), *columns)
 
 
 @dataclass
 class LoadResult:
     table: str
     rows: int
-    checksum: str
 
 
 def load_candidate(
@@ -87,43 +90,56 @@ def load_candidate(
     """(Re)create the candidate table and bulk-load ``rows`` (COPY on PostgreSQL)."""
     name = candidate_name(entry)
     table = table_for(entry, name)
-    digest = hashlib.sha256()
-
-    def hashed() -> Iterator[list[Any]]:
-        for row in rows:
-            h = row_hash(row)
-            digest.update(h.encode())
-            yield [*row, h]
-
-    count = 0
     with engine.begin() as conn:
         table.drop(conn, checkfirst=True)
         table.create(conn)
         if conn.dialect.name == "postgresql":
-            count = _copy_rows(conn, table, hashed())
+            count = _copy_rows(conn, entry, table, rows)
         else:
-            count = _insert_rows(conn, table, hashed())
+            count = _insert_rows(conn, entry, table, rows)
     log.info("%d lignes chargées dans %s", count, name)
-    return LoadResult(table=name, rows=count, checksum=digest.hexdigest())
+    return LoadResult(table=name, rows=count)
 
 
-def _copy_rows(conn: Connection, table: Table, rows: Iterable[list[Any]]) -> int:
-    cols = ", ".join(_quote(conn, c.name) for c in table.columns)
+def _copy_rows(
+    conn: Connection, entry: DatasetEntry, table: Table, rows: Iterable[Sequence[Any]]
+) -> int:
+    """COPY in CSV form, written in batches by the C csv writer.
+
+    Text columns are FORCE_NOT_NULL: a missing text value is stored as "" (as on SQLite) and
+    only the typed columns (numbers, dates, booleans) read an empty field as NULL.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(c.name) for c in table.columns)
+    text_cols = ", ".join(quote(c.name) for c in entry.columns if c.type in TEXT_TYPES)
+    options = "FORMAT csv" + (f", FORCE_NOT_NULL ({text_cols})" if text_cols else "")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
-    with cursor.copy(f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN") as copy:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    with cursor.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN WITH ({options})") as copy:
         for row in rows:
-            copy.write_row(row)
+            writer.writerow(row)
             count += 1
+            if count % BATCH == 0:
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+        copy.write(buffer.getvalue())
     return count
 
 
-def _insert_rows(conn: Connection, table: Table, rows: Iterable[list[Any]]) -> int:
+def _insert_rows(
+    conn: Connection, entry: DatasetEntry, table: Table, rows: Iterable[Sequence[Any]]
+) -> int:
+    """executemany in batches; a missing text value is stored as "" as COPY does."""
     names = [c.name for c in table.columns]
+    text = [c.type in TEXT_TYPES for c in entry.columns]
     count = 0
     batch: list[dict[str, Any]] = []
     for row in rows:
-        batch.append(dict(zip(names, row, strict=True)))
+        values = ("" if v is None and t else v for v, t in zip(row, text, strict=True))
+        batch.append(dict(zip(names, values, strict=True)))
         if len(batch) >= BATCH:
             conn.execute(table.insert(), batch)
             count += len(batch)
@@ -134,34 +150,16 @@ def _insert_rows(conn: Connection, table: Table, rows: Iterable[list[Any]]) -> i
     return count
 
 
-def table_exists(engine: Engine, name: str) -> bool:
+def table_exists(engine: Engine | Connection, name: str) -> bool:
     return inspect(engine).has_table(name)
 
 
 def read_rows(engine: Engine, entry: DatasetEntry, name: str) -> list[tuple[Any, ...]]:
     """The published columns of a staged or candidate table, ordered by business key."""
     table = table_for(entry, name)
-    key = table.c[entry.business_key]
-    cols = [table.c[c] for c in entry.column_names]
+    query = table.select().order_by(table.c[entry.business_key])
     with engine.connect() as conn:
-        query = table.select().with_only_columns(*cols).order_by(key)
         return [tuple(r) for r in conn.execute(query)]
-
-
-def table_checksum(engine: Engine, entry: DatasetEntry, name: str) -> str | None:
-    if not table_exists(engine, name):
-        return None
-    table = table_for(entry, name)
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        query = (
-            table.select()
-            .with_only_columns(table.c[HASH_COLUMN])
-            .order_by(table.c[entry.business_key])
-        )
-        for (h,) in conn.execute(query):
-            digest.update(h.encode())
-    return digest.hexdigest()
 
 
 @dataclass
@@ -188,16 +186,23 @@ class Diff:
         }
 
 
-def _diff_queries(conn: Connection, entry: DatasetEntry) -> dict[str, str]:
-    key, h = _quote(conn, entry.business_key), _quote(conn, HASH_COLUMN)
-    cand, stg = _quote(conn, candidate_name(entry)), _quote(conn, staged_name(entry))
+def _diff_queries(entry: DatasetEntry) -> dict[str, Select[Any]]:
+    """Keys added, removed and changed; without a staged table everything is added."""
+    cand = table_for(entry, candidate_name(entry)).alias("c")
+    stg = table_for(entry, staged_name(entry)).alias("s")
+    key = entry.business_key
+    same_key = stg.c[key] == cand.c[key]
+    differs = or_(*(cand.c[n].is_distinct_from(stg.c[n]) for n in entry.column_names if n != key))
     return {
-        "added": f"SELECT c.{key}, NULL, c.{h} FROM {cand} c LEFT JOIN {stg} s "
-        f"ON s.{key} = c.{key} WHERE s.{key} IS NULL",
-        "removed": f"SELECT s.{key}, s.{h}, NULL FROM {stg} s LEFT JOIN {cand} c "
-        f"ON s.{key} = c.{key} WHERE c.{key} IS NULL",
-        "changed": f"SELECT c.{key}, s.{h}, c.{h} FROM {cand} c JOIN {stg} s "
-        f"ON s.{key} = c.{key} WHERE s.{h} <> c.{h}",
+        "added": select(cand.c[key].label("k"))
+        .select_from(cand.outerjoin(stg, same_key))
+        .where(stg.c[key].is_(None)),
+        "removed": select(stg.c[key].label("k"))
+        .select_from(stg.outerjoin(cand, same_key))
+        .where(cand.c[key].is_(None)),
+        "changed": select(cand.c[key].label("k"))
+        .select_from(cand.join(stg, same_key))
+        .where(differs),
     }
 
 
@@ -205,57 +210,51 @@ def diff_candidate(engine: Engine, entry: DatasetEntry, sample: int = 10) -> Dif
     """Count added, removed and changed records of the candidate against the staged table."""
     diff = Diff()
     with engine.connect() as conn:
-        if not inspect(conn).has_table(staged_name(entry)):
-            cand = _quote(conn, candidate_name(entry))
-            total = conn.execute(text(f"SELECT count(*) FROM {cand}"))
-            diff.added = int(total.scalar_one())
+        if not table_exists(conn, staged_name(entry)):
+            cand = table_for(entry, candidate_name(entry))
+            diff.added = int(conn.execute(select(func.count()).select_from(cand)).scalar_one())
             return diff
-        stg = _quote(conn, staged_name(entry))
-        diff.previous_rows = int(conn.execute(text(f"SELECT count(*) FROM {stg}")).scalar_one())
-        for change, query in _diff_queries(conn, entry).items():
-            keys = [str(r[0]) for r in conn.execute(text(query))]
+        stg = table_for(entry, staged_name(entry))
+        diff.previous_rows = int(conn.execute(select(func.count()).select_from(stg)).scalar_one())
+        for change, query in _diff_queries(entry).items():
+            keys = sorted(str(r[0]) for r in conn.execute(query))
             setattr(diff, change, len(keys))
-            diff.samples[change] = sorted(keys)[:sample]
+            diff.samples[change] = keys[:sample]
     return diff
 
 
 def promote(engine: Engine, entry: DatasetEntry, run_id: str) -> None:
     """Replace the staged table by the candidate and record the history, atomically."""
     now = datetime.now(UTC)
+    columns = ["run_id", "dataset", "record_key", "change", "recorded_at"]
     try:
         with engine.begin() as conn:
-            cand, stg = _quote(conn, candidate_name(entry)), _quote(conn, staged_name(entry))
-            if inspect(conn).has_table(staged_name(entry)):
-                for change, query in _diff_queries(conn, entry).items():
-                    conn.execute(
-                        text(
-                            "INSERT INTO record_history (run_id, dataset, record_key, old_hash, "
-                            "new_hash, change, recorded_at) SELECT :run_id, :dataset, q.k, q.o, "
-                            f"q.n, :change, :now FROM ({_aliased(query)}) q"
-                        ),
-                        {"run_id": run_id, "dataset": entry.name, "change": change, "now": now},
-                    )
-                conn.execute(text(f"DROP TABLE {stg}"))
+            quote = conn.dialect.identifier_preparer.quote
+            if table_exists(conn, staged_name(entry)):
+                queries = _diff_queries(entry)
             else:
+                cand = table_for(entry, candidate_name(entry))
+                queries = {"added": select(cand.c[entry.business_key].label("k"))}
+            for change, query in queries.items():
+                keys = query.subquery()
                 conn.execute(
-                    text(
-                        "INSERT INTO record_history (run_id, dataset, record_key, old_hash, "
-                        f"new_hash, change, recorded_at) SELECT :run_id, :dataset, "
-                        f"{_quote(conn, entry.business_key)}, NULL, {_quote(conn, HASH_COLUMN)}, "
-                        f"'added', :now FROM {cand}"
-                    ),
-                    {"run_id": run_id, "dataset": entry.name, "now": now},
+                    record_history.insert().from_select(
+                        columns,
+                        select(
+                            literal(run_id),
+                            literal(entry.name),
+                            keys.c.k,
+                            literal(change),
+                            literal(now, DateTime(timezone=True)),
+                        ),
+                    )
                 )
-            conn.execute(text(f"ALTER TABLE {cand} RENAME TO {stg}"))
+            table_for(entry, staged_name(entry)).drop(conn, checkfirst=True)
+            conn.exec_driver_sql(
+                f"ALTER TABLE {quote(candidate_name(entry))} RENAME TO {quote(staged_name(entry))}"
+            )
     except Exception as exc:
         raise StagingError(f"promotion de la table impossible : {exc}") from exc
-
-
-def _aliased(query: str) -> str:
-    """Name the three selected columns k, o, n so the INSERT can pick them."""
-    head, _, tail = query.partition(" FROM ")
-    cols = head.removeprefix("SELECT ").split(", ")
-    return f"SELECT {cols[0]} AS k, {cols[1]} AS o, {cols[2]} AS n FROM {tail}"
 
 
 def drop_candidate(engine: Engine, entry: DatasetEntry) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from patrimoine.catalog import DatasetEntry
 from patrimoine.territory import Territory
 from patrimoine.transforms.coordinates import Point, parse_point
 from patrimoine.transforms.dates import iso_date, protection_history, protection_status
-from patrimoine.transforms.reader import read_records
+from patrimoine.transforms.reader import read_columns
 from patrimoine.transforms.stats import TransformStats
 from patrimoine.transforms.text import clean, join_multi, split_multi, vocabulary
 
@@ -98,97 +97,156 @@ def _same_departement(departement: str, cog_codes: list[str], declared: str) -> 
     return not declared_codes or departement in declared_codes
 
 
+def _assign(
+    territory: Territory | None, cog: str, editorial: str, index: str, declared: str
+) -> tuple[str, str, str | None] | None:
+    """(code, name, note) of the notice's commune in the territory, or None to drop it.
+
+    ``note`` is a data-quality remark: found by name only, or name disagreeing with the code.
+    """
+    if territory is None:
+        return _COG_SPLIT.split(cog.strip(), maxsplit=1)[0], clean(editorial or index), None
+    cog_codes = [c for c in _COG_SPLIT.split(cog) if c]
+    names = [n for n in (clean(editorial), clean(index)) if n]
+    commune = territory.by_codes(cog_codes)
+    by_name = territory.by_name(*names)
+    if by_name is not None and not _same_departement(by_name.departement, cog_codes, declared):
+        by_name = None  # a namesake elsewhere in France (Beaumont 63 / Beaumont 74)
+    if commune is None:
+        if by_name is None:
+            return None
+        return by_name.code, by_name.nom, "commune_par_nom"
+    note = "nom_commune_divergent" if by_name is None and names else None
+    return commune.code, commune.nom, note
+
+
+def _coordinates(raw: str) -> tuple[float | None, float | None, bool, str | None]:
+    """(lat, lon, outside France, note): swapped pairs are put back, foreign ones dropped."""
+    point = parse_point(raw)
+    if point is None:
+        return None, None, False, "sans_coordonnees"
+    if point.in_france:
+        return point.lat, point.lon, False, None
+    swapped = Point(point.lon, point.lat)
+    if swapped.in_france:
+        return swapped.lat, swapped.lon, False, "coordonnees_inversees"
+    return None, None, True, "hors_france"
+
+
+def _multi(values: list[str]) -> list[str]:
+    return [join_multi(split_multi(v)) if v else "" for v in values]
+
+
+def _keep_latest(
+    references: list[str], updates: list[date | None], stats: TransformStats
+) -> list[int]:
+    """Indexes of one row per reference (the latest update wins), in reference order."""
+    best: dict[str, int] = {}
+    for i, reference in enumerate(references):
+        previous = best.get(reference)
+        if previous is None:
+            best[reference] = i
+            continue
+        stats.duplicates += 1
+        if (updates[i] or date.min) > (updates[previous] or date.min):
+            best[reference] = i
+    return [best[r] for r in sorted(best)]
+
+
 def transform(
     path: Path, entry: DatasetEntry, territory: Territory | None, stats: TransformStats
-) -> Iterator[list[Any]]:
-    """Yield published rows; ``territory=None`` keeps every notice (national benchmark)."""
-    columns = entry.column_names
-    kept: dict[str, list[Any]] = {}
-    updated: dict[str, date | None] = {}
-    records = read_records(path, FIELDS, REQUIRED, stats)
-    for line, rec in records:
-        reference = clean(rec["reference"]).upper()
+) -> list[tuple[Any, ...]]:
+    """Published rows sorted by reference; ``territory=None`` keeps every notice.
+
+    Works a column at a time with cached helpers: the national file (46,760 notices) repeats
+    most values, so each distinct value is normalised once.
+    """
+    cols = read_columns(path, FIELDS, REQUIRED, stats)
+    references = [clean(r).upper() for r in cols["reference"]]
+    keep: list[int] = []
+    communes: list[tuple[str, str]] = []
+    assign = (
+        partial(_assign, None)
+        if territory is None
+        else lru_cache(maxsize=1 << 16)(partial(_assign, territory))
+    )
+    for i, reference in enumerate(references):
+        line = cols.lines[i]
         if not reference:
             stats.problem("reference_vide", line)
             continue
-        cog_codes = [c for c in _COG_SPLIT.split(rec["cog"] or "") if c]
-        names = (clean(rec["commune_editoriale"]), clean(rec["commune_index"]))
-        if territory is None:
-            code, nom = (cog_codes[0] if cog_codes else ""), names[0]
-        else:
-            commune = territory.by_codes(cog_codes)
-            by_name = territory.by_name(*[n for n in names if n])
-            if by_name is not None and not _same_departement(
-                by_name.departement, cog_codes, rec["departement"]
-            ):
-                by_name = None  # a namesake elsewhere in France (Beaumont 63 / Beaumont 74)
-            if commune is None and by_name is not None:
+        found = assign(
+            cols["cog"][i],
+            cols["commune_editoriale"][i],
+            cols["commune_index"][i],
+            cols["departement"][i],
+        )
+        if found is None:
+            stats.out_of_territory += 1
+            continue
+        code, nom, note = found
+        if note:
+            stats.problem(note, line)
+            if note == "commune_par_nom":
                 log.info(
                     "%s : commune retrouvée par son nom « %s » (code %s)",
                     reference,
-                    by_name.nom,
-                    rec["cog"] or "absent",
+                    nom,
+                    cols["cog"][i] or "absent",
                 )
-                stats.problem("commune_par_nom", line)
-                commune = by_name
-            elif commune is not None and by_name is None and any(names):
-                stats.problem("nom_commune_divergent", line)
-            if commune is None:
-                stats.out_of_territory += 1
-                continue
-            code, nom = commune.code, commune.nom
-        status, partial, first_year, first_day, protections = _protection_facts(
-            rec["historique_protection"], rec["typologie_protection"]
+        keep.append(i)
+        communes.append((code, nom))
+
+    def column(name: str) -> list[str]:
+        values = cols[name]
+        return [values[i] for i in keep]
+
+    updates = [iso_date(v) for v in column("date_maj")]
+    chosen = _keep_latest([references[i] for i in keep], updates, stats)
+    stats.kept = len(chosen)
+    kept_lines = [cols.lines[i] for i in keep]
+    facts = [
+        _protection_facts(h, t)
+        for h, t in zip(
+            column("historique_protection"), column("typologie_protection"), strict=True
         )
-        point, outside = parse_point(rec["coordonnees"]), False
-        if point is not None and not point.in_france:
-            swapped = Point(point.lon, point.lat)
-            if swapped.in_france:
-                stats.problem("coordonnees_inversees", line)
-                point = swapped
-            else:
-                stats.problem("hors_france", line)
-                point, outside = None, True
-        if point is None and not outside:
-            stats.problem("sans_coordonnees", line)
-        row: dict[str, Any] = {
-            "reference": reference,
-            "titre": clean(rec["titre"]),
-            "denomination": vocabulary(rec["denomination"]),
-            "domaine": vocabulary(rec["domaine"]),
-            "code_insee": code,
-            "commune": nom,
-            "adresse": clean(rec["adresse"]),
-            "lieudit": clean(rec["lieudit"]),
-            "cadastre": clean(rec["cadastre"]),
-            "siecles": join_multi(
-                dict.fromkeys(split_multi(rec["siecles"]) + split_multi(rec["siecles_secondaires"]))
-            ),
-            "datation": join_multi(split_multi(rec["datation"])),
-            "auteurs": join_multi(split_multi(rec["auteurs"])),
-            "statut_juridique": vocabulary(rec["statut_juridique"]),
-            "nature_protection": vocabulary(rec["nature_protection"]),
-            "statut_protection": status,
-            "protection_partielle": partial,
-            "date_premiere_protection": first_day,
-            "annee_premiere_protection": first_year,
-            "protections": protections,
-            "precision_protection": clean(rec["precision_protection"]),
-            "latitude": point.lat if point else None,
-            "longitude": point.lon if point else None,
-            "hors_france": outside,
-            "precision_localisation": clean(rec["precision_localisation"]),
-            "date_creation_notice": iso_date(rec["date_creation"]),
-            "date_maj_notice": iso_date(rec["date_maj"]),
-            "lien_pop": POP_NOTICE_URL.format(reference=reference),
-        }
-        if reference in kept:
-            stats.duplicates += 1
-            previous = updated[reference]
-            if previous is not None and (row["date_maj_notice"] or date.min) <= previous:
-                continue
-        kept[reference] = [row[c] for c in columns]
-        updated[reference] = row["date_maj_notice"]
-    stats.kept = len(kept)
-    for reference in sorted(kept):
-        yield kept[reference]
+    ]
+    points = [_coordinates(c) for c in column("coordonnees")]
+    for line, point in zip(kept_lines, points, strict=True):
+        if point[3]:
+            stats.problem(point[3], line)
+    kept_refs = [references[i] for i in keep]
+    published: dict[str, list[Any]] = {
+        "reference": kept_refs,
+        "titre": [clean(v) for v in column("titre")],
+        "denomination": [vocabulary(v) for v in column("denomination")],
+        "domaine": [vocabulary(v) for v in column("domaine")],
+        "code_insee": [c for c, _ in communes],
+        "commune": [n for _, n in communes],
+        "adresse": [clean(v) for v in column("adresse")],
+        "lieudit": [clean(v) for v in column("lieudit")],
+        "cadastre": [clean(v) for v in column("cadastre")],
+        "siecles": [
+            join_multi(dict.fromkeys(split_multi(a) + split_multi(b)))
+            for a, b in zip(column("siecles"), column("siecles_secondaires"), strict=True)
+        ],
+        "datation": _multi(column("datation")),
+        "auteurs": _multi(column("auteurs")),
+        "statut_juridique": [vocabulary(v) for v in column("statut_juridique")],
+        "nature_protection": [vocabulary(v) for v in column("nature_protection")],
+        "statut_protection": [f[0] for f in facts],
+        "protection_partielle": [f[1] for f in facts],
+        "date_premiere_protection": [f[3] for f in facts],
+        "annee_premiere_protection": [f[2] for f in facts],
+        "protections": [f[4] for f in facts],
+        "precision_protection": [clean(v) for v in column("precision_protection")],
+        "latitude": [p[0] for p in points],
+        "longitude": [p[1] for p in points],
+        "hors_france": [p[2] for p in points],
+        "precision_localisation": [clean(v) for v in column("precision_localisation")],
+        "date_creation_notice": [iso_date(v) for v in column("date_creation")],
+        "date_maj_notice": updates,
+        "lien_pop": [POP_NOTICE_URL.format(reference=r) for r in kept_refs],
+    }
+    rows = list(zip(*(published[name] for name in entry.column_names), strict=True))
+    return [rows[i] for i in chosen]

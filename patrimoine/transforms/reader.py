@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from patrimoine.errors import SchemaError
@@ -42,16 +44,32 @@ def resolve_header(
     return resolved
 
 
-def read_records(
+@dataclass
+class Columns:
+    """The wanted fields of a file, column by column, with each row's line number."""
+
+    lines: list[int]
+    values: dict[str, list[str]]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, name: str) -> list[str]:
+        return self.values[name]
+
+
+def read_columns(
     path: Path,
     fields: Mapping[str, Sequence[str]],
     required: Sequence[str],
     stats: TransformStats,
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line_number, record)``; skip empty rows; reject rows of the wrong width.
+) -> Columns:
+    """Read the wanted fields column-wise; skip empty rows; reject rows of the wrong width.
 
-    A row with a different number of fields means a broken file: the whole dataset fails
-    rather than publish a partial table.
+    Columns rather than records: transforms then work a column at a time with cached
+    helpers, which is several times faster on the national files than a dict per row. A row
+    with a different number of fields means a broken file: the whole dataset fails rather
+    than publish a partial table.
     """
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
@@ -60,17 +78,33 @@ def read_records(
         delimiter = sniff_delimiter(first)
         header = next(csv.reader([first], delimiter=delimiter))
         positions = resolve_header(header, fields, required)
+        present = [(name, pos) for name, pos in positions.items() if pos is not None]
+        pick = itemgetter(*(pos for _, pos in present))
         width = len(header)
-        items = [(name, pos) for name, pos in positions.items()]
+        lines: list[int] = []
+        picked: list[tuple[str, ...]] = []
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"')
         for line, row in enumerate(reader, start=2):
-            if not any(row):
-                stats.empty_rows += 1
-                continue
             if len(row) != width:
+                if not any(row):
+                    stats.empty_rows += 1
+                    continue
                 raise SchemaError(
                     f"ligne {line} : {len(row)} champs au lieu de {width} "
                     "(fichier tronqué ou mal formé)"
                 )
-            stats.read += 1
-            yield line, {name: (row[pos] if pos is not None else "") for name, pos in items}
+            selected = pick(row)
+            if len(present) == 1:
+                selected = (selected,)
+            if not any(selected) and not any(row):
+                stats.empty_rows += 1
+                continue
+            lines.append(line)
+            picked.append(selected)
+    stats.read = len(lines)
+    transposed = list(zip(*picked, strict=True)) if picked else [() for _ in present]
+    values = {name: list(col) for (name, _), col in zip(present, transposed, strict=True)}
+    for name, pos in positions.items():
+        if pos is None:
+            values[name] = [""] * len(lines)
+    return Columns(lines=lines, values=values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from patrimoine.territory import Territory
 from patrimoine.transforms import merimee
 from patrimoine.transforms.stats import TransformStats
 
-Transform = Callable[[Path, DatasetEntry, Territory | None, TransformStats], Iterator[list[Any]]]
+Transform = Callable[[Path, DatasetEntry, Territory | None, TransformStats], list[tuple[Any, ...]]]
 
 TRANSFORMS: dict[str, Transform] = {
     "merimee": merimee.transform,

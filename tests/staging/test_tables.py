@@ -76,13 +76,23 @@ def test_load_diff_promote_and_history(engine: Engine) -> None:
     ]
 
 
-def test_identical_candidate_has_empty_diff_and_same_checksum(engine: Engine) -> None:
-    first = tables.load_candidate(engine, ENTRY, [row("PA00000001")])
+def test_identical_candidate_has_an_empty_diff(engine: Engine) -> None:
+    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=None)])
     tables.promote(engine, ENTRY, "run1")
-    second = tables.load_candidate(engine, ENTRY, [row("PA00000001")])
+    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=None)])
     assert tables.diff_candidate(engine, ENTRY).is_empty
-    assert first.checksum == second.checksum
-    assert tables.table_checksum(engine, ENTRY, "stg_monuments_historiques") == first.checksum
+    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=45.0)])
+    assert tables.diff_candidate(engine, ENTRY).changed == 1  # NULL to a value is a change
+
+
+def test_empty_strings_and_nulls_survive_the_load(engine: Engine) -> None:
+    values = row("PA00000001", titre="", lat=None)
+    tables.load_candidate(engine, ENTRY, [values])
+    (loaded,) = tables.read_rows(engine, ENTRY, "cand_monuments_historiques")
+    names = ENTRY.column_names
+    assert loaded[names.index("titre")] == ""
+    assert loaded[names.index("latitude")] is None
+    assert loaded[names.index("adresse")] == ""  # a missing text value is "" on both backends
 
 
 def test_failed_load_leaves_the_staged_table_untouched(engine: Engine) -> None:

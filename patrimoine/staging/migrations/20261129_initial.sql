@@ -43,8 +43,6 @@ CREATE TABLE IF NOT EXISTS record_history (
     dataset TEXT NOT NULL,
     record_key TEXT NOT NULL,
     change TEXT NOT NULL,
-    old_hash TEXT,
-    new_hash TEXT,
     recorded_at TIMESTAMP WITH TIME ZONE NOT NULL
 );
 
