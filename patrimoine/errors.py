@@ -15,6 +15,7 @@ below are for failures of a run: bad settings, unreachable sources, broken files
         ├── SchemaError          the source file lacks required columns
         ├── ValidationFailed     a blocking expectation failed (carries the report)
         ├── StagingError         the database refused a load
+        │   └── DatasetBusy          another refresh of the dataset is running
         └── PublishError         the portal refused a publication
     RunFailed                    raised by flows after all datasets ran, when one failed
 
@@ -135,6 +136,12 @@ class StagingError(PipelineError):
     """The database could not load or promote a table."""
 
     default_stage = "stage"
+
+
+class DatasetBusy(StagingError):
+    """Another refresh of the same dataset holds its lock."""
+
+    default_stage = "lock"
 
 
 class PublishError(PipelineError):

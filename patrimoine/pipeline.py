@@ -19,6 +19,7 @@ from patrimoine import stages
 from patrimoine.config import Settings
 from patrimoine.errors import PatrimoineError, PipelineError, TerritoryError, ValidationFailed
 from patrimoine.staging import ledger
+from patrimoine.staging.locks import dataset_lock
 from patrimoine.staging.tables import Diff
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,61 @@ class Timer:
         log.info("%s : étape %s terminée en %.2f s", self.dataset, stage, self.timings[stage])
 
 
+def _run_stages(
+    settings: Settings,
+    name: str,
+    record: ledger.RunRecord,
+    outcome: Outcome,
+    timer: Timer,
+    dry_run: bool,
+    steps: Steps,
+) -> None:
+    """The stages in order; ``record.stage`` always names the stage under way."""
+    record.stage = "extract"
+    extracted = steps.extract(settings, name)
+    record.source_url, record.source_checksum = extracted.url, extracted.sha256
+    timer.mark("extract")
+
+    record.stage = "transform"
+    output = steps.transform(settings, name, extracted.path)
+    record.rows_read, record.rows_kept = output.stats["read"], output.rows
+    record.details["transform"] = output.stats
+    timer.mark("transform")
+
+    record.stage = "validate"
+    try:
+        record.details["validation"] = steps.validate(settings, name, output.table)
+    except ValidationFailed as exc:
+        record.details["validation"] = exc.report
+        raise
+    timer.mark("validate")
+
+    record.stage = "stage"
+    diff: Diff = steps.stage(settings, name, record.run_id, dry_run)
+    record.added, record.removed, record.changed = diff.added, diff.removed, diff.changed
+    outcome.diff = diff.to_dict()
+    timer.mark("stage")
+
+    if dry_run:
+        record.status = "dry-run"
+    else:
+        record.stage = "publish"
+        source = {
+            "jeu_de_donnees": extracted.page,
+            "url": extracted.url,
+            "ressource": extracted.resource_id,
+            "sha256": extracted.sha256,
+            "modifiee_le": extracted.resource_modified,
+        }
+        published = steps.publish(settings, name, source)
+        record.rows_published = published.details.get("rows")
+        record.output_checksum = published.details.get("output_checksum")
+        record.status = "unchanged" if published.unchanged else "updated"
+        outcome.actions, outcome.location = published.actions, published.location
+        timer.mark("publish")
+    record.stage = "done"
+
+
 def refresh(
     settings: Settings,
     name: str,
@@ -101,49 +157,8 @@ def refresh(
         if territory_error is not None:
             record.stage = "territory"
             raise TerritoryError(territory_error.cause, url=territory_error.url)
-        record.stage = "extract"
-        extracted = steps.extract(settings, name)
-        record.source_url, record.source_checksum = extracted.url, extracted.sha256
-        timer.mark("extract")
-
-        record.stage = "transform"
-        output = steps.transform(settings, name, extracted.path)
-        record.rows_read, record.rows_kept = output.stats["read"], output.rows
-        record.details["transform"] = output.stats
-        timer.mark("transform")
-
-        record.stage = "validate"
-        try:
-            record.details["validation"] = steps.validate(settings, name, output.table)
-        except ValidationFailed as exc:
-            record.details["validation"] = exc.report
-            raise
-        timer.mark("validate")
-
-        record.stage = "stage"
-        diff: Diff = steps.stage(settings, name, record.run_id, dry_run)
-        record.added, record.removed, record.changed = diff.added, diff.removed, diff.changed
-        outcome.diff = diff.to_dict()
-        timer.mark("stage")
-
-        if dry_run:
-            record.status = "dry-run"
-        else:
-            record.stage = "publish"
-            source = {
-                "jeu_de_donnees": extracted.page,
-                "url": extracted.url,
-                "ressource": extracted.resource_id,
-                "sha256": extracted.sha256,
-                "modifiee_le": extracted.resource_modified,
-            }
-            published = steps.publish(settings, name, source)
-            record.rows_published = published.details.get("rows")
-            record.output_checksum = published.details.get("output_checksum")
-            record.status = "unchanged" if published.unchanged else "updated"
-            outcome.actions, outcome.location = published.actions, published.location
-            timer.mark("publish")
-        record.stage = "done"
+        with dataset_lock(engine, name):
+            _run_stages(settings, name, record, outcome, timer, dry_run, steps)
     except PipelineError as exc:
         exc.with_context(dataset=name, stage=record.stage or "extract")
         record.status, record.stage, record.error = "failed", exc.stage, str(exc)

@@ -260,3 +260,16 @@ def test_postgres_staging_end_to_end(
     first, second = refresh_many(settings, [NAME]), refresh_many(settings, [NAME])
     assert (first[0].status, second[0].status) == ("updated", "unchanged"), first[0].error
     assert staged_refs(settings) == sorted(r["Reference"] for r in clermont_rows())
+
+
+def test_a_concurrent_run_of_the_same_dataset_is_refused(
+    first_run: Settings, upstream: UpstreamServer
+) -> None:
+    from patrimoine.staging.locks import dataset_lock
+
+    with dataset_lock(engine_for(first_run), NAME):
+        (outcome,) = refresh_many(first_run, [NAME])
+    assert outcome.status == "failed" and outcome.stage == "lock"
+    assert "un autre run" in (outcome.error or "")
+    (again,) = refresh_many(first_run, [NAME])
+    assert again.status == "unchanged"

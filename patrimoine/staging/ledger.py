@@ -7,9 +7,55 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+)
 
 STATUSES = ("running", "updated", "unchanged", "failed", "dry-run")
+
+# Mirrors migrations/20261129_initial.sql, so values come back typed on every backend.
+runs = Table(
+    "runs",
+    MetaData(),
+    Column("run_id", Text, primary_key=True),
+    Column("dataset", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("status", Text, nullable=False),
+    Column("stage", Text),
+    Column("offline", Boolean, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    *(
+        Column(name, BigInteger)
+        for name in (
+            "rows_read",
+            "rows_kept",
+            "rows_published",
+            "added",
+            "removed",
+            "changed",
+        )
+    ),
+    *(
+        Column(name, Text)
+        for name in (
+            "source_url",
+            "source_checksum",
+            "output_checksum",
+            "error",
+            "details",
+        )
+    ),
+)
 
 
 @dataclass
@@ -43,45 +89,33 @@ class RunRecord:
 
 
 def start(engine: Engine, record: RunRecord) -> None:
-    columns = list(record.row())
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"INSERT INTO runs ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + c for c in columns)})"
-            ),
-            record.row(),
-        )
+        conn.execute(runs.insert().values(**record.row()))
 
 
 def finish(engine: Engine, record: RunRecord) -> None:
     record.ended_at = record.ended_at or datetime.now(UTC)
     values = record.row()
-    columns = [c for c in values if c not in ("run_id",)]
+    run_id = values.pop("run_id")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"UPDATE runs SET {', '.join(f'{c} = :{c}' for c in columns)} "
-                "WHERE run_id = :run_id"
-            ),
-            values,
-        )
+        conn.execute(runs.update().where(runs.c.run_id == run_id).values(**values))
 
 
 def last_runs(engine: Engine) -> dict[str, dict[str, Any]]:
     """The latest run of each dataset, for ``patrimoine datasets``."""
-    query = text(
-        "SELECT r.dataset, r.status, r.stage, r.started_at, r.ended_at, r.rows_published, "
-        "r.error FROM runs r JOIN (SELECT dataset, max(started_at) AS m FROM runs "
-        "GROUP BY dataset) l ON l.dataset = r.dataset AND l.m = r.started_at"
+    latest = (
+        select(runs.c.dataset, func.max(runs.c.started_at).label("m"))
+        .group_by(runs.c.dataset)
+        .subquery()
+    )
+    query = select(runs).join(
+        latest, (latest.c.dataset == runs.c.dataset) & (latest.c.m == runs.c.started_at)
     )
     with engine.connect() as conn:
         return {row.dataset: dict(row._mapping) for row in conn.execute(query)}
 
 
 def runs_of(engine: Engine, dataset: str) -> list[dict[str, Any]]:
+    query = select(runs).where(runs.c.dataset == dataset).order_by(runs.c.started_at)
     with engine.connect() as conn:
-        result = conn.execute(
-            text("SELECT * FROM runs WHERE dataset = :d ORDER BY started_at"), {"d": dataset}
-        )
-        return [dict(r._mapping) for r in result]
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -56,3 +56,12 @@ def test_a_failing_dataset_fails_the_flow_after_running(
     (outcome,) = error.outcomes
     assert outcome.status == "failed" and outcome.stage == "territory"
     assert "200000000" in (outcome.error or "")
+
+
+def test_cli_runs_the_prefect_flow(
+    patrimoine_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from patrimoine.cli import main
+
+    assert main(["run", "--offline"]) == 0
+    assert "monuments-historiques : mis à jour" in capsys.readouterr().out
