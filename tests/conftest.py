@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 from patrimoine.config import PROJECT_DIR, Settings, load_settings
+from tests.servers import UpstreamServer
 
 PG_URL = os.environ.get(
     "PATRIMOINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -38,6 +39,14 @@ def make_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def make_settings(tmp_path: Path, **extra: str) -> Settings:
     return load_settings(environ=make_env(tmp_path, **extra))
+
+
+@pytest.fixture
+def upstream() -> Iterator[UpstreamServer]:
+    """A local server playing data.gouv.fr and geo.api.gouv.fr; must end without errors."""
+    with UpstreamServer() as server:
+        yield server
+    assert not server.errors, server.errors
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,32 +44,32 @@ def clermont_rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def upstream() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as server:
-        server.add_epci("246300701", clermont_communes(), nom="Clermont Auvergne Métropole")
-        server.add_epci(
-            AUBE_EPCI,
-            [
-                make_commune(
-                    c.code,
-                    c.nom,
-                    code_epci=AUBE_EPCI,
-                    code_departement="10",
-                    code_region="44",
-                    contour=square(c.lon, c.lat, 0.05),
-                )
-                for c in AUBE
-            ],
-            nom="CC de Brienne (test)",
-        )
-        server.add_datagouv_dataset(
-            MERIMEE_ID,
-            [
-                ("geojson", "merimee.geojson", b"{}"),
-                ("csv", "merimee.csv", csv_bytes(clermont_rows() + aube_rows())),
-            ],
-        )
-        yield server
+def upstream(upstream: UpstreamServer) -> UpstreamServer:
+    """The shared local upstream, serving two territories and a national Mérimée file."""
+    upstream.add_epci("246300701", clermont_communes(), nom="Clermont Auvergne Métropole")
+    upstream.add_epci(
+        AUBE_EPCI,
+        [
+            make_commune(
+                c.code,
+                c.nom,
+                code_epci=AUBE_EPCI,
+                code_departement="10",
+                code_region="44",
+                contour=square(c.lon, c.lat, 0.05),
+            )
+            for c in AUBE
+        ],
+        nom="CC de Brienne (test)",
+    )
+    upstream.add_datagouv_dataset(
+        MERIMEE_ID,
+        [
+            ("geojson", "merimee.geojson", b"{}"),
+            ("csv", "merimee.csv", csv_bytes(clermont_rows() + aube_rows())),
+        ],
+    )
+    return upstream
 
 
 def settings_for(tmp_path: Path, server: UpstreamServer, **extra: str) -> Settings:

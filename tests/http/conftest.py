@@ -19,13 +19,6 @@ MakeSettings = Callable[..., Settings]
 
 
 @pytest.fixture
-def upstream() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as server:
-        yield server
-    assert not server.errors, server.errors
-
-
-@pytest.fixture
 def make_settings(tmp_path: Path, upstream: UpstreamServer) -> MakeSettings:
     """Settings from an isolated environment; keyword arguments add ``PATRIMOINE_*`` values.
 

@@ -34,13 +34,6 @@ def server() -> Iterator[BaseServer]:
 
 
 @pytest.fixture
-def upstream() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as srv:
-        yield srv
-    assert not srv.errors, srv.errors
-
-
-@pytest.fixture
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=5) as client:
         yield client
