@@ -112,8 +112,9 @@ def _publisher(value: str) -> str:
     return value
 
 
-def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
-    return field(default=default, metadata={"parse": parse, "doc": doc})
+def _setting(default: Any, parse: Callable[[str], Any], doc: str, *, secret: bool = False) -> Any:
+    """A setting; ``secret`` ones (they may embed a password) are left out of ``repr``."""
+    return field(default=default, repr=not secret, metadata={"parse": parse, "doc": doc})
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,10 @@ class Settings:
         TerritorySpec("epci", ("246300701",)), TerritorySpec.parse, "Territoire couvert"
     )
     database_url: str = _setting(
-        f"sqlite:///{PROJECT_DIR / 'var' / 'patrimoine.db'}", _database_url, "Base de staging"
+        f"sqlite:///{PROJECT_DIR / 'var' / 'patrimoine.db'}",
+        _database_url,
+        "Base de staging",
+        secret=True,
     )
     portal_dir: Path = _setting(PROJECT_DIR / "var" / "portal", _path, "Portail local")
     cache_dir: Path = _setting(PROJECT_DIR / "var" / "cache", _path, "Fichiers téléchargés")

@@ -81,3 +81,16 @@ def test_cli_exits_2_with_one_line_naming_the_setting(tmp_path: Path) -> None:
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "PATRIMOINE_TERRITORY" in lines[0]
+
+
+def test_database_password_never_shows_in_repr_or_errors() -> None:
+    from patrimoine.errors import StagingError
+    from patrimoine.staging.db import make_engine, migrate
+
+    url = "postgresql+psycopg://patrimoine:s3cr3t-pw@127.0.0.1:1/nowhere"
+    settings = load_settings(environ={"PATRIMOINE_DATABASE_URL": url})
+    assert "s3cr3t-pw" not in repr(settings)
+    with pytest.raises(StagingError) as caught:
+        migrate(make_engine(settings.database_url))
+    assert "s3cr3t-pw" not in str(caught.value)
+    assert "127.0.0.1" in str(caught.value)
