@@ -23,6 +23,8 @@ STATUS_FR = {
     "unchanged": "inchangé",
     "dry-run": "simulation (rien publié)",
     "failed": "ÉCHEC",
+    "interrupted": "interrompu",
+    "running": "en cours",
 }
 
 

@@ -158,6 +158,8 @@ def refresh(
             record.stage = "territory"
             raise TerritoryError(territory_error.cause, url=territory_error.url)
         with dataset_lock(engine, name):
+            if ledger.close_interrupted(engine, name, record.run_id):
+                log.warning("%s : un run précédent avait été interrompu", name)
             _run_stages(settings, name, record, outcome, timer, dry_run, steps)
     except PipelineError as exc:
         exc.with_context(dataset=name, stage=record.stage or "extract")

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from patrimoine.catalog import DatasetEntry, load_catalog
 from patrimoine.config import Settings
-from patrimoine.errors import PipelineError, StagingError, TerritoryError, ValidationFailed
+from patrimoine.errors import StagingError, TerritoryError, ValidationFailed
 from patrimoine.http import open_client
 from patrimoine.publish import PublicationResult, make_publisher
 from patrimoine.publish.render import render
@@ -84,11 +84,7 @@ def transform_stage(
     territory = territory_for(settings) if territory_filter else None
     stats = TransformStats()
     rows = get_transform(entry)(raw_path, entry, territory, stats)
-    try:
-        loaded = tables.load_candidate(engine_for(settings), entry, rows)
-    except PipelineError:
-        tables.drop_candidate(engine_for(settings), entry)
-        raise
+    loaded = tables.load_candidate(engine_for(settings), entry, rows)
     if stats.problems:
         log.info("%s : remarques de qualité %s", name, dict(stats.problems))
     return TransformOutput(loaded.table, loaded.rows, stats.to_dict())

@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 
-STATUSES = ("running", "updated", "unchanged", "failed", "dry-run")
+STATUSES = ("running", "updated", "unchanged", "failed", "dry-run", "interrupted")
 
 # Mirrors migrations/20261129_initial.sql, so values come back typed on every backend.
 runs = Table(
@@ -99,6 +99,20 @@ def finish(engine: Engine, record: RunRecord) -> None:
     run_id = values.pop("run_id")
     with engine.begin() as conn:
         conn.execute(runs.update().where(runs.c.run_id == run_id).values(**values))
+
+
+def close_interrupted(engine: Engine, dataset: str, current_run: str) -> int:
+    """Mark runs left "running" by a process that died as interrupted.
+
+    Called under the dataset's lock, so no other run of the dataset can be alive.
+    """
+    query = (
+        runs.update()
+        .where(runs.c.dataset == dataset, runs.c.status == "running", runs.c.run_id != current_run)
+        .values(status="interrupted", error="processus arrêté avant la fin du run")
+    )
+    with engine.begin() as conn:
+        return conn.execute(query).rowcount
 
 
 def last_runs(engine: Engine) -> dict[str, dict[str, Any]]:

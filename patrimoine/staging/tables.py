@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from patrimoine.catalog import DatasetEntry
@@ -90,13 +92,17 @@ def load_candidate(
     """(Re)create the candidate table and bulk-load ``rows`` (COPY on PostgreSQL)."""
     name = candidate_name(entry)
     table = table_for(entry, name)
-    with engine.begin() as conn:
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
-        if conn.dialect.name == "postgresql":
-            count = _copy_rows(conn, entry, table, rows)
-        else:
-            count = _insert_rows(conn, entry, table, rows)
+    try:
+        with engine.begin() as conn:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+            if conn.dialect.name == "postgresql":
+                count = _copy_rows(conn, entry, table, rows)
+            else:
+                count = _insert_rows(conn, entry, table, rows)
+    except (SQLAlchemyError, psycopg.Error) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        raise StagingError(f"chargement de {name} impossible : {cause}") from exc
     log.info("%d lignes chargées dans %s", count, name)
     return LoadResult(table=name, rows=count)
 

@@ -127,3 +127,14 @@ def test_ledger_start_finish_and_last_runs(engine: Engine) -> None:
     assert saved["status"] == "failed" and saved["rows_read"] == 10
     assert saved["ended_at"] is not None and "HTTP 503" in saved["error"]
     assert ledger.last_runs(engine)["monuments-historiques"]["status"] == "failed"
+
+
+def test_runs_left_running_by_a_dead_process_are_closed(engine: Engine) -> None:
+    started = datetime(2026, 11, 29, 2, 30, tzinfo=UTC)
+    ledger.start(engine, ledger.RunRecord("dead", "monuments-historiques", started))
+    ledger.start(engine, ledger.RunRecord("alive", "monuments-historiques", started))
+    ledger.start(engine, ledger.RunRecord("other", "musees", started))
+    assert ledger.close_interrupted(engine, "monuments-historiques", "alive") == 1
+    statuses = {r["run_id"]: r["status"] for r in ledger.runs_of(engine, "monuments-historiques")}
+    assert statuses == {"dead": "interrupted", "alive": "running"}
+    assert ledger.runs_of(engine, "musees")[0]["status"] == "running"
