@@ -411,6 +411,9 @@ an offline run parses exactly what a live run would.
   hexagon of at most 2 km around an approximate centre, smaller where communes are close
   so that no two overlap; the sample notices' coordinates fall inside their commune's
   hexagon.
+- `{EPCI_INFO_URL}`
+  → `{EPCI_INFO_FILE}`: the EPCI's name, as geo.api answers `fields=nom`
+  (used in dataset titles).
 
 `inputs/territory-clermont-auvergne-metropole.csv` is the territory reference the script
 reads (a copy of the shared reference file); the mirror does not serve it.
