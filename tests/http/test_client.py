@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -419,3 +420,19 @@ def test_offline_miss_is_not_in_snapshot(settings: Settings, snapshot: Path) -> 
             client.download(FILE_URL + "?v=2", Path(settings.cache_dir) / "x.csv")
     assert sleeps == []  # a miss is final, never retried
     assert not Path(settings.cache_dir).exists() or not any(Path(settings.cache_dir).iterdir())
+
+
+def test_download_progress_is_logged(
+    make_settings: MakeSettings,
+    upstream: UpstreamServer,
+    downloads: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    body = b"x" * (2 * 1024 * 1024)
+    upstream.add_static("/static/big.csv", body, content_type="text/csv")
+    caplog.set_level(logging.INFO, logger="patrimoine.http.client")
+    with HttpClient(make_settings(progress="true")) as client:
+        client.download(f"{upstream.url}/static/big.csv", downloads / "big.csv")
+    percents = [r.getMessage() for r in caplog.records if "%" in r.getMessage()]
+    assert len(percents) >= 5 and percents[0].startswith("Téléchargement ")
+    assert any(r.getMessage().startswith("Téléchargé 2.0 Mo") for r in caplog.records)
