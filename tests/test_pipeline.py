@@ -272,3 +272,17 @@ def test_a_concurrent_run_of_the_same_dataset_is_refused(
     assert "un autre run" in (outcome.error or "")
     (again,) = refresh_many(first_run, [NAME])
     assert again.status == "unchanged"
+
+
+def test_a_list_of_communes_is_a_territory_too(tmp_path: Path, upstream: UpstreamServer) -> None:
+    for commune in clermont_communes():
+        upstream.add_commune(commune)
+    settings = settings_for(tmp_path, upstream, PATRIMOINE_TERRITORY="communes:63075")
+    (outcome,) = refresh_many(settings, [NAME])
+    assert outcome.status == "updated", outcome.error
+    expected = sorted(
+        r["Reference"] for r in clermont_rows() if r["Commune_forme_editoriale"] == "Chamalières"
+    )
+    assert expected and staged_refs(settings) == expected
+    sheet = json.loads(published(settings)["metadata.json"])
+    assert sheet["titre"] == "Monuments historiques – Chamalières"
