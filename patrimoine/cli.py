@@ -11,7 +11,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from patrimoine.catalog import load_catalog, select
 from patrimoine.config import Settings, load_settings
@@ -43,6 +45,13 @@ def _prefect_environment(settings: Settings) -> None:
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
+def paris_time(moment: datetime) -> datetime:
+    """Ledger times are UTC (naive when SQLite returns them); people read Paris time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo("Europe/Paris"))
+
+
 def format_outcome(outcome: Outcome) -> str:
     label = STATUS_FR.get(outcome.status, outcome.status)
     seconds = sum(outcome.timings.values())
@@ -50,7 +59,7 @@ def format_outcome(outcome: Outcome) -> str:
         return f"  {outcome.dataset} : {label} — {outcome.error}"
     diff = outcome.diff
     changes = f"+{diff.get('added', 0)} / -{diff.get('removed', 0)} / ~{diff.get('changed', 0)}"
-    rows = outcome.rows_published if outcome.rows_published is not None else outcome.rows_read
+    rows = outcome.rows_published if outcome.rows_published is not None else outcome.rows_kept
     where = f" → {outcome.location}" if outcome.status == "updated" and outcome.location else ""
     return f"  {outcome.dataset} : {label} — {rows} lignes ({changes}) en {seconds:.1f} s{where}"
 
@@ -95,7 +104,7 @@ def _datasets(settings: Settings) -> int:
     for name, entry in catalog.items():
         run = runs.get(name)
         last = (
-            f"dernier run {run['started_at']:%Y-%m-%d %H:%M} : "
+            f"dernier run le {paris_time(run['started_at']):%d/%m/%Y à %H:%M} : "
             f"{STATUS_FR.get(run['status'], run['status'])}"
             if run
             else "jamais exécuté"

@@ -48,6 +48,7 @@ class Outcome:
     run_id: str
     stage: str | None = None
     rows_read: int | None = None
+    rows_kept: int | None = None
     rows_published: int | None = None
     diff: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -176,7 +177,8 @@ def refresh(
         record.details["timings"] = timer.timings
         ledger.finish(engine, record)
     outcome.status, outcome.stage, outcome.error = record.status, record.stage, record.error
-    outcome.rows_read, outcome.rows_published = record.rows_read, record.rows_published
+    outcome.rows_read, outcome.rows_kept = record.rows_read, record.rows_kept
+    outcome.rows_published = record.rows_published
     outcome.timings = timer.timings
     return outcome
 

@@ -40,7 +40,7 @@ def test_dry_run_reports_without_publishing(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run", "--offline", "--no-prefect", "--dry-run"]) == 0
-    assert "simulation" in capsys.readouterr().out
+    assert "simulation (rien publié) — 122 lignes (+122 / -0 / ~0)" in capsys.readouterr().out
     assert not (Path(cli_env["PATRIMOINE_PORTAL_DIR"]) / "monuments-historiques").exists()
 
 
@@ -58,3 +58,12 @@ def test_unknown_dataset_exits_2(
 ) -> None:
     assert main(["run", "--offline", "--no-prefect", "--dataset", "musees"]) == 2
     assert "jeu(x) inconnu(s) : musees" in capsys.readouterr().err
+
+
+def test_ledger_times_are_shown_in_paris_time() -> None:
+    from datetime import UTC, datetime
+
+    from patrimoine.cli import paris_time
+
+    assert paris_time(datetime(2026, 7, 1, 0, 30)).hour == 2  # naive = UTC, summer time
+    assert paris_time(datetime(2026, 12, 1, 0, 30, tzinfo=UTC)).hour == 1
