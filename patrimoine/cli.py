@@ -96,10 +96,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _datasets(settings: Settings) -> int:
     from patrimoine.stages import engine_for
+    from patrimoine.staging import territory_store
     from patrimoine.staging.ledger import last_runs
 
     catalog = load_catalog(settings.catalog_dir)
-    runs = last_runs(engine_for(settings))
+    engine = engine_for(settings)
+    runs = last_runs(engine)
+    territory = territory_store.load(engine, settings.territory.key)
+    label = territory.label if territory else settings.territory.key
     print("Jeux de données du catalogue :")
     for name, entry in catalog.items():
         run = runs.get(name)
@@ -110,7 +114,7 @@ def _datasets(settings: Settings) -> int:
             else "jamais exécuté"
         )
         print(
-            f"  {name} — {entry.metadata.title.format(territoire='…')} — "
+            f"  {name} — {entry.metadata.title.format(territoire=label)} — "
             f"source {entry.source['kind']} — {last}"
         )
     return 0
