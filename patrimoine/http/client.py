@@ -46,9 +46,19 @@ class DownloadResult:
     last_modified: str | None = None
 
 
+MAX_DELAY = 120.0
+
+
 class _Retryable(Exception):
-    def __init__(self, error: SourceError) -> None:
+    def __init__(self, error: SourceError, retry_after: float | None = None) -> None:
         self.error = error
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds asked by a 429/503 ``Retry-After`` header (the delta-seconds form only)."""
+    raw = response.headers.get("Retry-After", "").strip()
+    return float(raw) if raw.isdigit() else None
 
 
 class HttpClient:
@@ -87,7 +97,8 @@ class HttpClient:
             except _Retryable as retryable:
                 if number == tries:
                     raise retryable.error from None
-                delay = min(self.settings.http_backoff * 2 ** (number - 1), 120.0)
+                backoff = self.settings.http_backoff * 2 ** (number - 1)
+                delay = min(max(backoff, retryable.retry_after or 0.0), MAX_DELAY)
                 log.warning(
                     "Tentative %d/%d échouée pour %s : %s ; nouvel essai dans %.1f s",
                     number,
@@ -110,7 +121,7 @@ class HttpClient:
             url=url,
         )
         if response.status_code in RETRY_STATUSES:
-            raise _Retryable(error)
+            raise _Retryable(error, _retry_after(response))
         raise error
 
     # -- JSON -----------------------------------------------------------------------------

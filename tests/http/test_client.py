@@ -133,6 +133,18 @@ def test_backoff_doubles(make_settings: MakeSettings, upstream: UpstreamServer) 
     assert delays == [1.5, 3.0, 6.0]
 
 
+def test_retry_after_is_honoured_up_to_a_cap(
+    make_settings: MakeSettings, upstream: UpstreamServer
+) -> None:
+    upstream.add_json("/busy", {"ok": True}).fail_times(2, status=429, headers={"Retry-After": "7"})
+    upstream.add_json("/closed", {}).fail_times(1, status=503, headers={"Retry-After": "3600"})
+    delays: list[float] = []
+    with HttpClient(make_settings(http_backoff="1"), sleep=delays.append) as client:
+        assert client.get_json(upstream.url + "/busy") == {"ok": True}
+        assert client.get_json(upstream.url + "/closed") == {}
+    assert delays == [7.0, 7.0, 120.0]
+
+
 def test_zero_retries_means_one_attempt(
     make_settings: MakeSettings, upstream: UpstreamServer
 ) -> None:
