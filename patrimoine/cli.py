@@ -61,7 +61,13 @@ def format_outcome(outcome: Outcome) -> str:
     changes = f"+{diff.get('added', 0)} / -{diff.get('removed', 0)} / ~{diff.get('changed', 0)}"
     rows = outcome.rows_published if outcome.rows_published is not None else outcome.rows_kept
     where = f" → {outcome.location}" if outcome.status == "updated" and outcome.location else ""
-    return f"  {outcome.dataset} : {label} — {rows} lignes ({changes}) en {seconds:.1f} s{where}"
+    line = f"  {outcome.dataset} : {label} — {rows} lignes ({changes}) en {seconds:.1f} s{where}"
+    if outcome.warnings:
+        count = len(outcome.warnings)
+        line += f"\n    {count} avertissement{'s' if count > 1 else ''} : " + " ; ".join(
+            outcome.warnings
+        )
+    return line
 
 
 def print_summary(outcomes: Sequence[Outcome], settings: Settings) -> None:

@@ -55,6 +55,7 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)
     location: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -102,10 +103,12 @@ def _run_stages(
 
     record.stage = "validate"
     try:
-        record.details["validation"] = steps.validate(settings, name, output.table)
+        report = steps.validate(settings, name, output.table)
     except ValidationFailed as exc:
         record.details["validation"] = exc.report
         raise
+    record.details["validation"] = report
+    outcome.warnings = [p["title"] for p in report.get("problems", [])]
     timer.mark("validate")
 
     record.stage = "stage"

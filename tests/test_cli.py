@@ -67,3 +67,24 @@ def test_ledger_times_are_shown_in_paris_time() -> None:
 
     assert paris_time(datetime(2026, 7, 1, 0, 30)).hour == 2  # naive = UTC, summer time
     assert paris_time(datetime(2026, 12, 1, 0, 30, tzinfo=UTC)).hour == 1
+
+
+def test_summary_lists_validation_warnings() -> None:
+    from patrimoine.cli import format_outcome
+    from patrimoine.pipeline import Outcome
+
+    outcome = Outcome(
+        dataset="monuments-historiques",
+        status="updated",
+        run_id="r",
+        rows_published=3,
+        diff={"added": 3},
+        timings={"extract": 0.5},
+        location="var/portal/x",
+        warnings=["Valeurs hors de la liste attendue dans « statut_protection »"],
+    )
+    text = format_outcome(outcome)
+    assert text.splitlines() == [
+        "  monuments-historiques : mis à jour — 3 lignes (+3 / -0 / ~0) en 0.5 s → var/portal/x",
+        "    1 avertissement : Valeurs hors de la liste attendue dans « statut_protection »",
+    ]
