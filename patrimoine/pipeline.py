@@ -121,12 +121,12 @@ def _run_stages(
         record.status = "dry-run"
     else:
         record.stage = "publish"
+        # Only stable identifiers: the national file changes every week, and a change
+        # elsewhere in France must not republish this territory's unchanged data.
         source = {
             "jeu_de_donnees": extracted.page,
-            "url": extracted.url,
             "ressource": extracted.resource_id,
-            "sha256": extracted.sha256,
-            "modifiee_le": extracted.resource_modified,
+            "url": extracted.permalink or extracted.url,
         }
         published = steps.publish(settings, name, source)
         record.rows_published = published.details.get("rows")

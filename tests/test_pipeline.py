@@ -286,3 +286,16 @@ def test_a_list_of_communes_is_a_territory_too(tmp_path: Path, upstream: Upstrea
     assert expected and staged_refs(settings) == expected
     sheet = json.loads(published(settings)["metadata.json"])
     assert sheet["titre"] == "Monuments historiques – Chamalières"
+
+
+def test_changes_elsewhere_in_france_do_not_republish(
+    first_run: Settings, upstream: UpstreamServer
+) -> None:
+    before = {p: p.stat().st_mtime_ns for p in (first_run.portal_dir / NAME).iterdir()}
+    elsewhere = [dict(r, Titre_editorial_de_la_notice="Autre titre") for r in aube_rows()]
+    upstream.replace_file(MERIMEE_ID, "merimee.csv", csv_bytes(clermont_rows() + elsewhere))
+    (outcome,) = refresh_many(first_run, [NAME])
+    assert outcome.status == "unchanged", outcome.error
+    assert {p: p.stat().st_mtime_ns for p in (first_run.portal_dir / NAME).iterdir()} == before
+    runs = ledger.runs_of(engine_for(first_run), NAME)
+    assert runs[-1]["source_checksum"] != runs[0]["source_checksum"]

@@ -31,6 +31,8 @@ class ExtractResult:
     resource_id: str | None = None
     resource_modified: str | None = None
     page: str | None = None
+    permalink: str | None = None
+    """Stable link to the resource's current file (``/datasets/r/{id}``), unlike ``url``."""
 
 
 def pick_resource(dataset: dict[str, Any], fmt: str, url: str) -> dict[str, Any]:
@@ -68,4 +70,5 @@ def extract(client: HttpClient, settings: Settings, entry: DatasetEntry) -> Extr
         resource_id=resource.get("id"),
         resource_modified=resource.get("last_modified"),
         page=dataset.get("page"),
+        permalink=resource.get("latest"),
     )
