@@ -140,7 +140,6 @@ class Settings:
     offline: bool = _setting(False, _bool, "Rejouer le snapshot embarqué")
     snapshot_dir: Path = _setting(PROJECT_DIR / "snapshot", _path, "Snapshot hors ligne")
     catalog_dir: Path = _setting(PROJECT_DIR / "catalog", _path, "Catalogue des jeux")
-    expectations_dir: Path = _setting(PROJECT_DIR / "expectations", _path, "Suites GX")
     http_timeout: float = _setting(60.0, _positive_float, "Délai réseau (s)")
     http_retries: int = _setting(3, _positive_int, "Nouvelles tentatives HTTP")
     http_backoff: float = _setting(2.0, _positive_float, "Attente initiale entre tentatives (s)")
