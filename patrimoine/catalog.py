@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import CatalogError
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -96,7 +95,13 @@ def _require(data: dict[str, Any], key: str, where: str) -> Any:
     return data[key]
 
 
-def load_entry(path: Path, project_dir: Path = PROJECT_DIR) -> DatasetEntry:
+def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
+    """One catalog file; its schema and suite paths are relative to ``project_dir``.
+
+    ``project_dir`` defaults to the folder holding the catalog folder, so a catalog kept
+    outside this repository brings its own ``schemas/`` and ``expectations/``.
+    """
+    project_dir = project_dir or path.parent.parent
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -137,7 +142,7 @@ def load_entry(path: Path, project_dir: Path = PROJECT_DIR) -> DatasetEntry:
     return entry
 
 
-def load_catalog(catalog_dir: Path, project_dir: Path = PROJECT_DIR) -> dict[str, DatasetEntry]:
+def load_catalog(catalog_dir: Path, project_dir: Path | None = None) -> dict[str, DatasetEntry]:
     """Every dataset of the catalog, by name, in file-name order."""
     files = sorted(catalog_dir.glob("*.toml"))
     if not files:
