@@ -15,12 +15,22 @@ from patrimoine.transforms import TransformStats
 from patrimoine.transforms.merimee import transform
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["monuments-historiques"]
-HEADER = (
-    "Reference|Titre_editorial_de_la_notice|Denomination_de_l_edifice|Commune_forme_editoriale|"
-    "Commune_forme_index|COG_Insee_lors_de_la_protection|coordonnees_au_format_WGS84|"
-    "Typologie_de_la_protection|Date_et_typologie_de_la_protection|"
-    "Statut_juridique_de_l_edifice|Date_de_la_derniere_mise_a_jour|Copyright"
-)
+# A reduced header in the data.gouv.fr spelling: the transform must not need the other columns.
+FIELDS = {
+    "ref": "Reference",
+    "titre": "Titre_editorial_de_la_notice",
+    "deno": "Denomination_de_l_edifice",
+    "commune": "Commune_forme_editoriale",
+    "index": "Commune_forme_index",
+    "cog": "COG_Insee_lors_de_la_protection",
+    "coords": "coordonnees_au_format_WGS84",
+    "typologie": "Typologie_de_la_protection",
+    "historique": "Date_et_typologie_de_la_protection",
+    "statut": "Statut_juridique_de_l_edifice",
+    "maj": "Date_de_la_derniere_mise_a_jour",
+    "copyright": "Copyright",
+}
+HEADER = "|".join(FIELDS.values())
 TERRITORY = Territory(
     key="communes:63113,63069",
     label="Test",
@@ -31,8 +41,14 @@ TERRITORY = Territory(
 )
 
 
-def line(*fields: str) -> str:
-    return "|".join(f'"{f}"' for f in fields)
+def notice(ref: str, **values: str) -> str:
+    """One quoted data line; fields not given are empty, Clermont-Ferrand by default."""
+    defaults = {"titre": "Maison", "commune": "Clermont-Ferrand", "cog": "63113"}
+    fields = {**defaults, "ref": ref, **values}
+    return "|".join(f'"{fields.get(key, "")}"' for key in FIELDS)
+
+
+EMPTY_LINE = "|".join('""' for _ in FIELDS)
 
 
 def run(
@@ -46,39 +62,15 @@ def run(
 
 
 def test_keeps_territory_notices_and_types_fields(tmp_path: Path) -> None:
-    rows, stats = run(
-        tmp_path,
-        [
-            line(
-                "PA00092083",
-                "Basilique Notre-Dame-du-Port",
-                "Eglise;basilique",
-                "Clermont-Ferrand",
-                "Clermont-Ferrand",
-                "63113",
-                "45.7806,3.0905",
-                "classé MH",
-                "1840 : classé MH;1926/03/12 : classé MH",
-                "propriété de la commune ; Etat",
-                "2026-07-24",
-                "© Ministère",
-            ),
-            line(
-                "PA00078066",
-                "Halles (vieilles)",
-                "halle",
-                "Brienne-le-Château",
-                "Brienne",
-                "10064",
-                "48.39,4.52",
-                "classé MH",
-                "1930/11/30 : classé MH",
-                "",
-                "2026-07-24",
-                "",
-            ),
-        ],
-    )
+    rows, stats = run(tmp_path, [
+        notice("PA00092083", titre="Basilique Notre-Dame-du-Port", deno="Eglise;basilique",
+               index="Clermont-Ferrand", coords="45.7806,3.0905", typologie="classé MH",
+               historique="1840 : classé MH;1926/03/12 : classé MH",
+               statut="propriété de la commune ; Etat", maj="2026-07-24", copyright="© Ministère"),
+        notice("PA00078066", titre="Halles (vieilles)", deno="halle", commune="Brienne-le-Château",
+               index="Brienne", cog="10064", coords="48.39,4.52", typologie="classé MH",
+               historique="1930/11/30 : classé MH", maj="2026-07-24"),
+    ])  # fmt: skip
     assert stats.read == 2 and stats.out_of_territory == 1 and stats.kept == 1
     (row,) = rows
     assert row["reference"] == "PA00092083"
@@ -100,39 +92,13 @@ def test_keeps_territory_notices_and_types_fields(tmp_path: Path) -> None:
 
 
 def test_commune_name_fallback_and_multi_codes(tmp_path: Path) -> None:
-    rows, stats = run(
-        tmp_path,
-        [
-            line(
-                "PA00092001",
-                "Château",
-                "château",
-                "Le Cendre",
-                "Cendre (Le)",
-                "",
-                "",
-                "inscrit MH",
-                "1990/01/02 : inscrit MH",
-                "",
-                "",
-                "",
-            ),
-            line(
-                "PA00092002",
-                "Pont",
-                "pont",
-                "Clermont-Ferrand",
-                "Clermont-Ferrand",
-                "63999;63113",
-                "",
-                "inscrit MH partiellement",
-                "1991/01/02 : inscrit MH partiellement",
-                "",
-                "",
-                "",
-            ),
-        ],
-    )
+    rows, stats = run(tmp_path, [
+        notice("PA00092001", titre="Château", commune="Le Cendre", index="Cendre (Le)", cog="",
+               typologie="inscrit MH", historique="1990/01/02 : inscrit MH"),
+        notice("PA00092002", titre="Pont", index="Clermont-Ferrand", cog="63999;63113",
+               typologie="inscrit MH partiellement",
+               historique="1991/01/02 : inscrit MH partiellement"),
+    ])  # fmt: skip
     by_ref = {r["reference"]: r for r in rows}
     assert by_ref["PA00092001"]["code_insee"] == "63069"
     assert by_ref["PA00092002"]["code_insee"] == "63113"
@@ -143,54 +109,14 @@ def test_commune_name_fallback_and_multi_codes(tmp_path: Path) -> None:
 
 
 def test_quoted_pipe_empty_rows_duplicates_and_bad_points(tmp_path: Path) -> None:
-    rows, stats = run(
-        tmp_path,
-        [
-            line(
-                "PA00092003",
-                "Maison | annexe",
-                "maison",
-                "Clermont-Ferrand",
-                "",
-                "63113",
-                "0,0",
-                "",
-                "",
-                "",
-                "2020-01-01",
-                "",
-            ),
-            line(*[""] * 12),
-            line(
-                "PA00092004",
-                "Hôtel",
-                "hôtel",
-                "Clermont-Ferrand",
-                "",
-                "63113",
-                "3.08,45.77",
-                "classé MH;inscrit MH",
-                "",
-                "",
-                "2020-01-01",
-                "",
-            ),
-            line(
-                "PA00092004",
-                "Hôtel de ville",
-                "hôtel",
-                "Clermont-Ferrand",
-                "",
-                "63113",
-                "3.08,45.77",
-                "classé MH;inscrit MH",
-                "",
-                "",
-                "2024-01-01",
-                "",
-            ),
-        ],
-    )
+    rows, stats = run(tmp_path, [
+        notice("PA00092003", titre="Maison | annexe", coords="0,0", maj="2020-01-01"),
+        EMPTY_LINE,
+        notice("PA00092004", titre="Hôtel", coords="3.08,45.77",
+               typologie="classé MH;inscrit MH", maj="2020-01-01"),
+        notice("PA00092004", titre="Hôtel de ville", coords="3.08,45.77",
+               typologie="classé MH;inscrit MH", maj="2024-01-01"),
+    ])  # fmt: skip
     by_ref = {r["reference"]: r for r in rows}
     assert by_ref["PA00092003"]["titre"] == "Maison | annexe"
     assert by_ref["PA00092003"]["latitude"] is None
@@ -200,95 +126,35 @@ def test_quoted_pipe_empty_rows_duplicates_and_bad_points(tmp_path: Path) -> Non
 
 
 def test_swapped_points_are_put_back_and_foreign_ones_flagged(tmp_path: Path) -> None:
-    rows, stats = run(
-        tmp_path,
-        [
-            line(
-                "PA00092010",
-                "A",
-                "",
-                "Clermont-Ferrand",
-                "",
-                "63113",
-                "3.08,45.77",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ),
-            line(
-                "PA00092011",
-                "B",
-                "",
-                "Clermont-Ferrand",
-                "",
-                "63113",
-                "40.71,-74.0",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ),
-        ],
-    )
+    rows, stats = run(tmp_path, [
+        notice("PA00092010", coords="3.08,45.77"),
+        notice("PA00092011", coords="40.71,-74.0"),
+    ])  # fmt: skip
     swapped, foreign = rows
     assert (swapped["latitude"], swapped["longitude"], swapped["hors_france"]) == (
         45.77,
         3.08,
         False,
     )
-    assert (foreign["latitude"], foreign["longitude"], foreign["hors_france"]) == (None, None, True)
+    assert (foreign["latitude"], foreign["longitude"], foreign["hors_france"]) == (
+        None,
+        None,
+        True,
+    )
     assert stats.problems["coordonnees_inversees"] == 1 and stats.problems["hors_france"] == 1
 
 
 def test_namesake_in_another_departement_is_not_kept(tmp_path: Path) -> None:
-    rows, stats = run(
-        tmp_path,
-        [
-            line(
-                "PA74000001",
-                "Chapelle",
-                "",
-                "Le Cendre",
-                "Cendre (Le)",
-                "74031",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ),
-            line(
-                "PA63000002",
-                "Croix",
-                "",
-                "Le Cendre",
-                "Cendre (Le)",
-                "63999",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ),
-        ],
-    )
+    rows, stats = run(tmp_path, [
+        notice("PA74000001", commune="Le Cendre", index="Cendre (Le)", cog="74031"),
+        notice("PA63000002", commune="Le Cendre", index="Cendre (Le)", cog="63999"),
+    ])  # fmt: skip
     assert [r["reference"] for r in rows] == ["PA63000002"]
     assert stats.out_of_territory == 1
 
 
 def test_no_territory_keeps_everything(tmp_path: Path) -> None:
-    rows, _ = run(
-        tmp_path,
-        [
-            line("PA00078066", "Halles", "halle", "Brienne", "", "10064", "", "", "", "", "", ""),
-        ],
-        territory=None,
-    )
+    rows, _ = run(tmp_path, [notice("PA00078066", commune="Brienne", cog="10064")], None)
     assert rows[0]["code_insee"] == "10064"
 
 
@@ -308,26 +174,7 @@ def test_unrecognised_header(tmp_path: Path) -> None:
 
 def test_row_of_wrong_width_fails_the_file(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="ligne 3"):
-        run(
-            tmp_path,
-            [
-                line(
-                    "PA00092003",
-                    "Maison",
-                    "maison",
-                    "Clermont-Ferrand",
-                    "",
-                    "63113",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ),
-                '"PA00092005"|"Mais',
-            ],
-        )
+        run(tmp_path, [notice("PA00092003"), '"PA00092005"|"Mais'])
 
 
 def test_ods_snake_case_export_with_bom(tmp_path: Path) -> None:
