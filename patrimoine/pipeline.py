@@ -61,9 +61,6 @@ class Outcome:
     def ok(self) -> bool:
         return self.status != "failed"
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 class Timer:
     """Per-stage durations, logged as each stage ends."""

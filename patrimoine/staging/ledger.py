@@ -20,8 +20,6 @@ from sqlalchemy import (
     select,
 )
 
-STATUSES = ("running", "updated", "unchanged", "failed", "dry-run", "interrupted")
-
 # Mirrors migrations/20261129_initial.sql, so values come back typed on every backend.
 runs = Table(
     "runs",
@@ -65,7 +63,7 @@ class RunRecord:
     run_id: str
     dataset: str
     started_at: datetime
-    status: str = "running"
+    status: str = "running"  # running, updated, unchanged, failed, dry-run, interrupted
     stage: str | None = None
     offline: bool = False
     dry_run: bool = False
