@@ -21,6 +21,7 @@ run: $(STAMP)
 ## Lint, type-check and run the whole test suite.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy --explicit-package-bases tests scripts benchmarks
 	$(BIN)/python -m pytest

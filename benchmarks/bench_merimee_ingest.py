@@ -37,7 +37,7 @@ def peak_rss_mb() -> float:
 
 
 def generate(path: Path, rows: int) -> None:
-    from patrimoine.samples.merimee import national_rows, write_merimee_csv
+    from tests.samples.merimee import national_rows, write_merimee_csv
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

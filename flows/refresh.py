@@ -20,13 +20,14 @@ def _settings(offline: bool) -> Settings:
     return settings.with_overrides(offline=True) if offline else settings
 
 
-def _run(names: list[str] | None, offline: bool, dry_run: bool) -> list[Outcome]:
+def _run(names: list[str] | None, offline: bool, dry_run: bool, accept_drop: bool) -> list[Outcome]:
     settings = _settings(offline)
     entries = select(load_catalog(settings.catalog_dir), names)
     outcomes = refresh_many(
         settings,
         [e.name for e in entries],
         dry_run=dry_run,
+        accept_drop=accept_drop,
         steps=task_steps(settings),
         resolve=resolve_territory,
     )
@@ -36,14 +37,19 @@ def _run(names: list[str] | None, offline: bool, dry_run: bool) -> list[Outcome]
 
 
 @flow(name="refresh-dataset", log_prints=True)
-def refresh_dataset(name: str, offline: bool = False, dry_run: bool = False) -> list[Outcome]:
-    """Refresh one dataset of the catalog."""
-    return _run([name], offline, dry_run)
+def refresh_dataset(
+    name: str, offline: bool = False, dry_run: bool = False, accept_drop: bool = False
+) -> list[Outcome]:
+    """Refresh one dataset of the catalog (``accept_drop`` confirms a held-back refresh)."""
+    return _run([name], offline, dry_run, accept_drop)
 
 
 @flow(name="refresh-all", log_prints=True)
 def refresh_all(
-    datasets: list[str] | None = None, offline: bool = False, dry_run: bool = False
+    datasets: list[str] | None = None,
+    offline: bool = False,
+    dry_run: bool = False,
+    accept_drop: bool = False,
 ) -> list[Outcome]:
     """Refresh every dataset of the catalog (or those named), each independently."""
-    return _run(datasets, offline, dry_run)
+    return _run(datasets, offline, dry_run, accept_drop)

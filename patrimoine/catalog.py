@@ -1,7 +1,7 @@
 """The declarative dataset catalog: one TOML file per dataset under ``catalog/``.
 
-Adding a dataset means adding a catalog file, a TableSchema and a GX suite; flows loop over
-the catalog and never name a dataset.
+Adding a dataset means adding a catalog file, a TableSchema and two GX suites (source and
+published); flows loop over the catalog and never name a dataset.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +29,7 @@ class Column:
     title: str
     description: str
     required: bool = False
+    constraints: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,21 @@ class Metadata:
     keywords: tuple[str, ...] = ()
 
 
+FREQUENCY_DAYS: dict[str, int] = {
+    "continuous": 1,
+    "hourly": 1,
+    "daily": 1,
+    "weekly": 7,
+    "biweekly": 14,
+    "monthly": 31,
+    "bimonthly": 62,
+    "quarterly": 92,
+    "semiannual": 183,
+    "annual": 366,
+}
+"""Longest expected gap between two refreshes, per udata frequency id (``en retard`` beyond)."""
+
+
 @dataclass(frozen=True)
 class DatasetEntry:
     """What a dataset is, where it comes from and how it is published."""
@@ -52,9 +69,10 @@ class DatasetEntry:
     name: str
     source: dict[str, Any]
     transform: str
-    business_key: str
+    business_key: tuple[str, ...]
     schema_path: Path
-    suite_path: Path
+    source_suite_path: Path
+    published_suite_path: Path
     metadata: Metadata
     geometry: dict[str, str] = field(default_factory=dict)
 
@@ -62,6 +80,11 @@ class DatasetEntry:
     def table(self) -> str:
         """SQL-safe stem of the staged table name."""
         return self.name.replace("-", "_")
+
+    @property
+    def max_age_days(self) -> int | None:
+        """How old the last successful refresh may be before the dataset is late."""
+        return FREQUENCY_DAYS.get(self.metadata.frequency)
 
     @cached_property
     def table_schema(self) -> dict[str, Any]:
@@ -80,6 +103,7 @@ class DatasetEntry:
                 title=f.get("title", f["name"]),
                 description=f.get("description", ""),
                 required=bool(f.get("constraints", {}).get("required", False)),
+                constraints=dict(f.get("constraints", {})),
             )
             for f in self.table_schema["fields"]
         )
@@ -88,11 +112,32 @@ class DatasetEntry:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def key_positions(self) -> tuple[int, ...]:
+        names = self.column_names
+        return tuple(names.index(k) for k in self.business_key)
+
+    def key_text(self, row: Sequence[Any]) -> str:
+        """The business key of a published row as one string (`` | ``-joined when composite)."""
+        return key_text(row[i] for i in self.key_positions)
+
+
+def key_text(values: Iterable[Any]) -> str:
+    """One printable identifier for a (possibly composite) business key."""
+    return " | ".join("" if v is None else str(v) for v in values)
+
 
 def _require(data: dict[str, Any], key: str, where: str) -> Any:
     if key not in data:
         raise CatalogError(f"{where} : clé obligatoire « {key} » absente")
     return data[key]
+
+
+def _business_key(raw: Any, where: str) -> tuple[str, ...]:
+    keys = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
+    if not keys or not all(isinstance(k, str) and k for k in keys):
+        raise CatalogError(f"{where} : « business_key » doit être un nom de colonne ou une liste")
+    return keys
 
 
 def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
@@ -115,13 +160,15 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
     meta = _require(data, "metadata", where)
     source = _require(data, "source", where)
     _require(source, "kind", f"{where} [source]")
+    suites = _require(data, "suites", where)
     entry = DatasetEntry(
         name=name,
         source=dict(source),
         transform=_require(data, "transform", where),
-        business_key=_require(data, "business_key", where),
+        business_key=_business_key(_require(data, "business_key", where), where),
         schema_path=project_dir / _require(data, "schema", where),
-        suite_path=project_dir / _require(data, "suite", where),
+        source_suite_path=project_dir / _require(suites, "source", f"{where} [suites]"),
+        published_suite_path=project_dir / _require(suites, "published", f"{where} [suites]"),
         geometry=dict(data.get("geometry", {})),
         metadata=Metadata(
             title=_require(meta, "title", where),
@@ -135,9 +182,10 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
             keywords=tuple(meta.get("keywords", ())),
         ),
     )
-    if entry.business_key not in entry.column_names:
+    missing = [k for k in entry.business_key if k not in entry.column_names]
+    if missing:
         raise CatalogError(
-            f"{where} : la clé « {entry.business_key} » n'est pas une colonne publiée"
+            f"{where} : la clé « {', '.join(missing)} » n'est pas une colonne publiée"
         )
     return entry
 

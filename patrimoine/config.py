@@ -147,7 +147,7 @@ class Settings:
     task_retry_delay: float = _setting(60.0, _positive_float, "Attente Prefect (s)")
     progress: bool = _setting(True, _bool, "Afficher la progression des téléchargements")
     max_removed_share: float = _setting(
-        0.5, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"
+        0.2, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"
     )
 
     @property

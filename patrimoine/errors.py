@@ -1,26 +1,31 @@
 """Every exception patrimoine raises, in one place.
 
-Validation problems are *data* (see :mod:`patrimoine.validation.report`); the classes
-below are for failures of a run: bad settings, unreachable sources, broken files.
+Validation problems and guard findings are *data* (see :mod:`patrimoine.validation.report`
+and :mod:`patrimoine.guards`); the classes below are for failures of a run: bad settings,
+unreachable sources, broken files, a database or a portal that refuses.
 
     PatrimoineError
     ├── SettingsError            a setting is missing or invalid (exit code 2)
-    ├── CatalogError             a catalog entry is malformed
-    └── PipelineError            refreshing one dataset failed (carries dataset, stage, url)
+    ├── CatalogError             a catalog entry, schema or suite is malformed
+    └── PipelineError            refreshing one dataset failed (dataset, stage, url, hint)
         ├── SourceError          an upstream could not be read
         │   ├── HTTPStatusError      the server answered an error status
+        │   ├── NetworkError         no answer: refused, unresolved, timed out, reset
         │   ├── DownloadIncomplete   the body ended before its announced length
         │   └── NotInSnapshot        offline mode, the URL is not in the bundled mirror
         ├── TerritoryError       the territory could not be resolved
-        ├── SchemaError          the source file lacks required columns
+        ├── SchemaError          the source file lacks the columns the transform needs
         ├── ValidationFailed     a blocking expectation failed (carries the report)
-        ├── StagingError         the database refused a load
+        ├── StagingError         the database refused a load or is unreachable
         │   └── DatasetBusy          another refresh of the dataset is running
         └── PublishError         the portal refused a publication
     RunFailed                    raised by flows after all datasets ran, when one failed
 
-Every ``PipelineError`` renders as one French line naming the dataset, the stage and
-the cause, because that line ends up in the run ledger, the summary and alert e-mails.
+Every ``PipelineError`` renders as one French line naming the dataset, the stage, the
+cause and what to do (``hint``), because that line ends up in the run ledger, the
+summary and alert e-mails. ``transient`` says whether trying again later can help: only
+timeouts, connection resets, HTTP 429 and 5xx are transient; the orchestrator retries
+nothing else.
 """
 
 from __future__ import annotations
@@ -51,11 +56,11 @@ class CatalogError(PatrimoineError):
 class PipelineError(PatrimoineError):
     """Refreshing a dataset failed.
 
-    ``dataset`` and ``stage`` are filled in by the pipeline when the code that raised did
-    not know them, so deep helpers only have to describe the cause.
+    ``dataset`` and ``stage`` are filled in by the pipeline (the stage under way), so deep
+    helpers only describe the cause; ``hint`` tells the data manager what to do.
     """
 
-    default_stage: str | None = None
+    default_hint: str | None = None
 
     def __init__(
         self,
@@ -64,17 +69,21 @@ class PipelineError(PatrimoineError):
         dataset: str | None = None,
         stage: str | None = None,
         url: str | None = None,
+        hint: str | None = None,
+        transient: bool = False,
     ) -> None:
         self.cause = cause
         self.dataset = dataset
-        self.stage = stage or self.default_stage
+        self.stage = stage
         self.url = url
+        self.hint = hint or self.default_hint
+        self.transient = transient
         super().__init__(cause)
 
     def with_context(self, *, dataset: str, stage: str) -> PipelineError:
-        """Fill in the dataset and stage if the raiser did not know them."""
+        """Name the dataset and the stage under way (the pipeline knows them best)."""
         self.dataset = self.dataset or dataset
-        self.stage = self.stage or stage
+        self.stage = stage
         return self
 
     def __str__(self) -> str:
@@ -85,13 +94,14 @@ class PipelineError(PatrimoineError):
             where.append(f"étape {self.stage}")
         prefix = f"[{', '.join(where)}] " if where else ""
         suffix = f" (URL : {self.url})" if self.url else ""
-        return f"{prefix}{self.cause}{suffix}"
+        todo = f" — {self.hint}" if self.hint else ""
+        return f"{prefix}{self.cause}{suffix}{todo}"
 
 
 class SourceError(PipelineError):
     """An upstream source could not be read."""
 
-    default_stage = "extract"
+    default_hint = "vérifiez que le service source répond, puis relancez"
 
 
 class HTTPStatusError(SourceError):
@@ -99,33 +109,72 @@ class HTTPStatusError(SourceError):
 
     def __init__(self, cause: str, *, status_code: int, **context: Any) -> None:
         self.status_code = status_code
+        context.setdefault("transient", status_code == 429 or status_code >= 500)
+        context.setdefault("hint", _status_hint(status_code))
         super().__init__(cause, **context)
+
+
+def _status_hint(status: int) -> str:
+    if status in (401, 403):
+        return "accès refusé par le serveur : vérifiez l'URL configurée et les droits d'accès"
+    if status in (404, 410):
+        return (
+            "la ressource a disparu ou a été déplacée : vérifiez l'identifiant de la source "
+            "dans le catalogue et l'URL de base configurée"
+        )
+    if status == 429:
+        return "le serveur limite le nombre de requêtes : relancez plus tard"
+    if status >= 500:
+        return "le service source est en panne ou en maintenance : relancez plus tard"
+    return "vérifiez l'URL de base configurée et l'identifiant de la source dans le catalogue"
+
+
+class NetworkError(SourceError):
+    """No HTTP answer: connection refused, name not resolved, timeout, connection reset."""
+
+    default_hint = (
+        "vérifiez la connexion réseau de la machine (proxy, pare-feu) et l'URL de base "
+        "configurée, ou lancez avec --offline"
+    )
 
 
 class DownloadIncomplete(SourceError):
     """The connection closed before the announced body was received; nothing is kept."""
 
+    default_hint = "le transfert a été coupé : relancez plus tard"
+
 
 class NotInSnapshot(SourceError):
     """Offline mode was asked for a URL the bundled mirror does not hold."""
+
+    default_hint = (
+        "le snapshot hors ligne ne couvre que le territoire par défaut : retirez --offline "
+        "ou régénérez le snapshot (scripts/make_snapshot.py)"
+    )
 
 
 class TerritoryError(PipelineError):
     """The territory (EPCI or commune list) could not be resolved."""
 
-    default_stage = "territory"
+    default_hint = "vérifiez PATRIMOINE_TERRITORY et que geo.api.gouv.fr répond"
 
 
 class SchemaError(PipelineError):
     """The source file does not have the columns the transform needs."""
 
-    default_stage = "extract"
+    default_hint = (
+        "le format du fichier source a changé : ajoutez le nouveau nom de colonne aux alias "
+        "du catalogue ; la version publiée reste en ligne"
+    )
 
 
 class ValidationFailed(PipelineError):
     """A blocking expectation failed: the dataset is not staged nor published."""
 
-    default_stage = "validate"
+    default_hint = (
+        "rien n'a été publié, la dernière version valide reste en ligne ; corrigez la source "
+        "ou signalez l'anomalie au producteur"
+    )
 
     def __init__(self, cause: str, *, report: Any, **context: Any) -> None:
         self.report = report
@@ -135,19 +184,25 @@ class ValidationFailed(PipelineError):
 class StagingError(PipelineError):
     """The database could not load or promote a table."""
 
-    default_stage = "stage"
+    default_hint = (
+        "vérifiez PATRIMOINE_DATABASE_URL, que le serveur de base de données est démarré "
+        "et que l'utilisateur peut y écrire"
+    )
 
 
 class DatasetBusy(StagingError):
     """Another refresh of the same dataset holds its lock."""
 
-    default_stage = "lock"
+    default_hint = "rien à faire : l'autre run met ce jeu à jour ; relancez après sa fin si besoin"
 
 
 class PublishError(PipelineError):
     """The portal refused or failed a publication."""
 
-    default_stage = "publish"
+    default_hint = (
+        "vérifiez le portail configuré (dossier ou API) et les droits d'écriture ; les "
+        "fichiers publiés précédemment sont intacts"
+    )
 
 
 class RunFailed(PatrimoineError):
@@ -159,8 +214,13 @@ class RunFailed(PatrimoineError):
 
     def __init__(self, outcomes: list[Any]) -> None:
         self.outcomes = outcomes
-        failed = [o for o in outcomes if getattr(o, "status", None) == "failed"]
+        failed = [o for o in outcomes if not getattr(o, "ok", True)]
         super().__init__(
-            f"{len(failed)} jeu(x) en échec sur {len(outcomes)} : "
+            f"{len(failed)} jeu(x) en échec ou à confirmer sur {len(outcomes)} : "
             + " ; ".join(str(getattr(o, "error", "")) for o in failed)
         )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when trying again later may succeed (the orchestrator's retry condition)."""
+    return bool(getattr(exc, "transient", False))

@@ -1,4 +1,4 @@
-"""The five stages of a dataset refresh, as plain functions of simple arguments.
+"""The stages of a dataset refresh, as plain functions of simple arguments.
 
 Each takes the settings and names or paths (never large in-memory tables), opens what it
 needs, and returns a small result, so Prefect tasks can wrap them thinly and run them on
@@ -8,28 +8,36 @@ any worker, and tests can call them directly.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from patrimoine.catalog import DatasetEntry, load_catalog
+from patrimoine import guards
+from patrimoine.catalog import DatasetEntry, key_text, load_catalog
 from patrimoine.config import Settings
-from patrimoine.errors import StagingError, TerritoryError, ValidationFailed
+from patrimoine.errors import StagingError, TerritoryError
 from patrimoine.http import open_client
 from patrimoine.publish import PublicationResult, make_publisher
 from patrimoine.publish.render import render
 from patrimoine.sources import ExtractResult, get_extractor
 from patrimoine.sources.geo_api import resolve_territory
-from patrimoine.staging import tables, territory_store
+from patrimoine.staging import history, ledger, quarantine, tables, territory_store
 from patrimoine.staging.db import make_engine, migrate
+from patrimoine.staging.diff import Diff, diff_candidate
 from patrimoine.territory import Territory
 from patrimoine.transforms.registry import get_transform
-from patrimoine.transforms.stats import TransformStats
+from patrimoine.transforms.result import KEY
+from patrimoine.transforms.stats import TransformStats, remarks_fr
 
 log = logging.getLogger(__name__)
+
+SUMMARISED = {"patrimoine_summarised": True}
+"""Lines the end-of-run summary prints too (see :mod:`patrimoine.cli.logs`)."""
 
 
 @lru_cache(maxsize=8)
@@ -55,6 +63,11 @@ def territory_for(settings: Settings) -> Territory:
     return territory
 
 
+def work_dir(settings: Settings, name: str) -> Path:
+    """Scratch files of a dataset's run (the source records between transform and validate)."""
+    return settings.var_dir / "work" / name
+
+
 # --- Territory ---------------------------------------------------------------------------
 def resolve_territory_stage(settings: Settings) -> Territory:
     with open_client(settings) as client:
@@ -73,6 +86,10 @@ def extract_stage(settings: Settings, name: str) -> ExtractResult:
 class TransformOutput:
     table: str
     rows: int
+    """Rows of the candidate table."""
+    source_path: Path
+    """The territory's raw records (CSV), for the source suite."""
+    source_rows: int
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,66 +100,157 @@ def transform_stage(
     entry = entry_for(settings, name)
     territory = territory_for(settings) if territory_filter else None
     stats = TransformStats()
-    rows = get_transform(entry)(raw_path, entry, territory, stats)
-    loaded = tables.load_candidate(engine_for(settings), entry, rows)
-    if stats.problems:
-        log.info("%s : remarques de qualité %s", name, dict(stats.problems))
-    return TransformOutput(loaded.table, loaded.rows, stats.to_dict())
+    result = get_transform(entry)(raw_path, entry, territory, stats)
+    loaded = tables.load_candidate(engine_for(settings), entry, result.rows)
+    source_path = work_dir(settings, name) / "source.csv"
+    result.source.write_csv(source_path)
+    for remark in remarks_fr(stats.to_dict()):
+        log.info("%s : %s", name, remark, extra=SUMMARISED)
+    return TransformOutput(
+        loaded.table, loaded.rows, source_path, len(result.source.rows), stats.to_dict()
+    )
 
 
 # --- Validate ----------------------------------------------------------------------------
-def validation_parameters(territory: Territory) -> dict[str, Any]:
-    lat_min, lat_max, lon_min, lon_max = territory.envelope()
+@dataclass
+class ValidationOutput:
+    report: dict[str, Any]
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    """Records a ``row`` check left out (:class:`patrimoine.staging.quarantine.Quarantined`)."""
+
+
+def validation_parameters(settings: Settings, entry: DatasetEntry) -> dict[str, Any]:
+    """Values the suites may refer to as ``{"$PARAMETER": name}``."""
+    territory = territory_for(settings)
+    last = ledger.last_run(engine_for(settings), entry.name, statuses=ledger.SUCCESS)
+    previous = int(last["rows_kept"] or 0) if last else 0
     return {
         "territory_insee_codes": territory.codes,
-        "lat_min": lat_min,
-        "lat_max": lat_max,
-        "lon_min": lon_min,
-        "lon_max": lon_max,
+        "territory_departements": territory.departements,
+        "current_year": date.today().year,
+        # Rounded first: 10 * (1 - 0.9) is 0.9999… in binary floating point.
+        "min_source_rows": math.floor(round(previous * (1 - settings.max_removed_share), 6)),
     }
 
 
-def validate_stage(settings: Settings, name: str, table: str) -> dict[str, Any]:
-    """Run the dataset's GX suite on the candidate; raise when a blocking check fails."""
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> Any:
     import pandas as pd
 
-    from patrimoine.validation import validate_frame
+    # Missing values are "" upstream and in staged text columns; GX's null checks need None.
+    return pd.DataFrame(rows, columns=columns, dtype=object).replace({"": None})
+
+
+def validate_stage(settings: Settings, name: str, output: TransformOutput) -> ValidationOutput:
+    """Run the source suite on the raw records and the published suite on the candidate."""
+    import pandas as pd
+
+    from patrimoine.validation import load_suite_json, validate_frame
+    from patrimoine.validation.structural import published_suite, source_suite
 
     entry = entry_for(settings, name)
-    rows = tables.read_rows(engine_for(settings), entry, table)
-    # Staged text columns hold "" for missing values; GX's not-null checks must see them.
-    frame = pd.DataFrame(rows, columns=entry.column_names, dtype=object).replace({"": None})
-    report = validate_frame(
-        frame,
-        entry.suite_path,
-        key=entry.business_key,
-        parameters=validation_parameters(territory_for(settings)),
+    parameters = validation_parameters(settings, entry)
+    transform = get_transform(entry)
+
+    raw = pd.read_csv(output.source_path, dtype=str, keep_default_na=False)
+    source = validate_frame(
+        raw.replace({"": None}),
+        source_suite(transform.fields_for(entry), load_suite_json(entry.source_suite_path)),
+        key=KEY,
+        parameters=parameters,
+        where=str(entry.source_suite_path),
     )
-    if not report.success:
-        raise ValidationFailed(report.summary_fr(), report=report.to_dict())
-    if report.warnings:
-        log.warning("%s : %s", name, report.summary_fr())
-    return report.to_dict()
+    rows = tables.read_rows(engine_for(settings), entry, tables.candidate_name(entry))
+    records = [dict(zip(entry.column_names, row, strict=True)) for row in rows]
+    keys = [entry.key_text(row) for row in rows]
+    frame = _frame(records, entry.column_names)
+    frame[KEY] = keys
+    published = validate_frame(
+        frame,
+        published_suite(entry, load_suite_json(entry.published_suite_path)),
+        key=KEY,
+        parameters=parameters,
+        where=str(entry.published_suite_path),
+    )
+    report = source.merged(published)
+
+    by_key = dict(zip(keys, records, strict=True))
+    raw_by_key = {k: r for k, r in zip(raw[KEY], raw.to_dict("records"), strict=True)}
+    left_out = [
+        quarantine.Quarantined(
+            key=key,
+            reasons=reasons,
+            record=_jsonable(by_key.get(key) or raw_by_key.get(key) or {}),
+            key_values=[by_key[key][k] for k in entry.business_key] if key in by_key else None,
+        ).to_dict()
+        for key, reasons in report.quarantine().items()
+    ]
+    if report.problems:
+        log.info("%s : %s", name, report.summary_fr(), extra=SUMMARISED)
+    return ValidationOutput(report.to_dict(), left_out)
+
+
+def _jsonable(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in record.items()}
 
 
 # --- Stage -------------------------------------------------------------------------------
-def stage_stage(settings: Settings, name: str, run_id: str, dry_run: bool = False) -> tables.Diff:
-    """Diff the candidate against the staged table, guard, then promote it."""
+@dataclass
+class StageOutput:
+    diff: Diff
+    findings: list[guards.GuardFinding] = field(default_factory=list)
+    held: bool = False
+    """A guard held the refresh back (nothing staged)."""
+    quarantined: int = 0
+    promoted: bool = False
+
+
+def stage_stage(
+    settings: Settings,
+    name: str,
+    run_id: str,
+    left_out: list[dict[str, Any]] | None = None,
+    *,
+    dry_run: bool = False,
+    accept_drop: bool = False,
+) -> StageOutput:
+    """Quarantine, diff, guard, then promote the candidate with its history."""
     entry = entry_for(settings, name)
     engine = engine_for(settings)
-    diff = tables.diff_candidate(engine, entry)
-    if dry_run or diff.is_empty:
+    records = [quarantine.Quarantined.from_dict(q) for q in left_out or []]
+    try:
+        with engine.begin() as conn:
+            quarantine.remove_from_candidate(conn, entry, records)
+            diff = diff_candidate(conn, entry)
+    except Exception as exc:
+        raise StagingError(f"comparaison avec la table publiée impossible : {exc}") from exc
+    findings = guards.check(diff, settings.max_removed_share)
+    output = StageOutput(diff, findings, held=bool(findings) and not accept_drop)
+    output.quarantined = len(records)
+    if dry_run or output.held:
         tables.drop_candidate(engine, entry)
-        return diff
-    if diff.previous_rows and diff.removed > settings.max_removed_share * diff.previous_rows:
-        tables.drop_candidate(engine, entry)
-        raise StagingError(
-            f"{diff.removed} lignes sur {diff.previous_rows} disparaîtraient d'un coup "
-            f"(plus de {settings.max_removed_share:.0%}) : source probablement incomplète, "
-            "publication bloquée (PATRIMOINE_MAX_REMOVED_SHARE pour l'accepter)"
-        )
-    tables.promote(engine, entry, run_id)
-    return diff
+        return output
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            if diff.is_empty:
+                tables.drop_scratch(conn, entry)
+            else:
+                last = ledger.last_run(engine, name, statuses=("updated",))
+                history.promote(
+                    conn,
+                    entry,
+                    diff,
+                    run_id,
+                    now,
+                    bootstrap_run=last["run_id"] if last else "0.1.0",
+                )
+                output.promoted = True
+            quarantine.record(conn, entry, run_id, now, records)
+    except StagingError:
+        raise
+    except Exception as exc:
+        raise StagingError(f"promotion de la table impossible : {exc}") from exc
+    return output
 
 
 # --- Publish -----------------------------------------------------------------------------
@@ -153,7 +261,8 @@ def publish_stage(
     entry = entry_for(settings, name)
     engine = engine_for(settings)
     rows = tables.read_rows(engine, entry, tables.staged_name(entry))
-    files, metadata = render(entry, rows, territory_for(settings), source)
+    changes = history.changes(engine, entry)
+    files, metadata = render(entry, rows, territory_for(settings), source, changes)
     publisher = make_publisher(settings)
     plan = publisher.plan(entry, files, metadata)
     if dry_run:
@@ -164,3 +273,20 @@ def publish_stage(
     result.details["output_checksum"] = files[0].sha256
     result.details["rows"] = len(rows)
     return result
+
+
+__all__ = [
+    "StageOutput",
+    "TransformOutput",
+    "ValidationOutput",
+    "engine_for",
+    "entry_for",
+    "extract_stage",
+    "key_text",
+    "publish_stage",
+    "resolve_territory_stage",
+    "stage_stage",
+    "territory_for",
+    "transform_stage",
+    "validate_stage",
+]

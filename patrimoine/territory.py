@@ -74,7 +74,7 @@ class Territory:
         Validation checks coordinates against it, so a metropolitan EPCI accepts any point of
         metropolitan France and an overseas one its own island.
         """
-        points = [pt for c in self.communes for pt in _points(c.contour)]
+        points = [pt for c in self.communes for pt in geometry_points(c.contour)]
         if not points:
             return FRANCE_ENVELOPES[0]
         for env in FRANCE_ENVELOPES:
@@ -86,7 +86,8 @@ class Territory:
         return (min(lats) - margin, max(lats) + margin, min(lons) - margin, max(lons) + margin)
 
 
-def _points(geometry: dict[str, Any] | None) -> list[tuple[float, float]]:
+def geometry_points(geometry: dict[str, Any] | None) -> list[tuple[float, float]]:
+    """Every (lon, lat) position of a GeoJSON geometry."""
     if not geometry:
         return []
     out: list[tuple[float, float]] = []

@@ -5,14 +5,15 @@ Usage::
     .venv/bin/python scripts/make_snapshot.py            # rewrite snapshot/
     .venv/bin/python scripts/make_snapshot.py --out DIR  # build elsewhere (tests compare)
 
-Everything is derived from the seeded generator :mod:`patrimoine.samples.merimee` and
-from the territory reference ``snapshot/inputs/territory-clermont-auvergne-metropole.csv``
-(a copy of the shared reference file), so re-running the script reproduces byte-identical
+Everything is derived from the seeded generator :mod:`tests.samples.merimee`, from the
+territory reference ``snapshot/inputs/territory-clermont-auvergne-metropole.csv`` and from
+the real commune contours ``snapshot/inputs/contours-clermont-auvergne-metropole.geojson``
+(copies of the shared reference files), so re-running the script reproduces byte-identical
 files. The snapshot answers, through :class:`patrimoine.http.mirror.MirrorTransport`:
 
 - the data.gouv.fr API v1 dataset of the Mérimée file (real shape, GeoJSON resource first);
 - the Mérimée CSV itself (sample notices, real format, data-quality traps included);
-- geo.api.gouv.fr's communes of the EPCI 246300701 with (synthetic hexagon) contours.
+- geo.api.gouv.fr's communes of the EPCI 246300701 with their real (simplified) contours.
 """
 
 from __future__ import annotations
@@ -27,21 +28,24 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from patrimoine.samples.merimee import (
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the generator lives with the tests, not in the package
+
+from tests.samples.merimee import (  # noqa: E402
     MERIMEE_HEADER,
     OTHER_COMMUNES,
     TRAPS,
     Commune,
     communes_from_territory_csv,
     sample_rows,
-    synthetic_contour,
     trap_reference,
+    with_contours,
     write_merimee_csv,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "snapshot"
 TERRITORY_CSV = DEFAULT_OUT / "inputs" / "territory-clermont-auvergne-metropole.csv"
+CONTOURS = DEFAULT_OUT / "inputs" / "contours-clermont-auvergne-metropole.geojson"
 
 EPCI = "246300701"
 DATASET_ID = "5af120e5b595087cfabcde81"
@@ -94,6 +98,17 @@ def _territory_records(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def load_contours(path: Path = CONTOURS) -> dict[str, dict[str, Any]]:
+    """INSEE code → real commune contour (GeoJSON geometry)."""
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["code"]: f["geometry"] for f in collection["features"]}
+
+
+def territory_with_contours(territory_csv: Path, contours_path: Path = CONTOURS) -> list[Commune]:
+    """The territory's communes, centred on and sampled inside their real contours."""
+    return with_contours(communes_from_territory_csv(territory_csv), load_contours(contours_path))
+
+
 # --- Mérimée CSV --------------------------------------------------------------------------
 
 
@@ -132,10 +147,7 @@ def build_epci_geojson(records: list[dict[str, str]], territory: list[Commune]) 
                     "codesPostaux": record["codes_postaux"].split(),
                     "population": int(record["population_communes_json"]),
                 },
-                "geometry": {
-                    "type": "Polygon",
-                    "coordinates": [synthetic_contour(commune, territory)],
-                },
+                "geometry": commune.contour,
             }
         )
     collection = {"type": "FeatureCollection", "features": features}
@@ -364,9 +376,37 @@ _TRAP_TEXT = {
     "denomination_lower_case": "`Denomination_de_l_edifice` = `église`",
     "duplicate_reference": "appears twice; the second copy differs only by a later "
     "`Date_de_la_derniere_mise_a_jour` (2026-11-19, later than the first copy's)",
+    "protection_one_digit_month": "`1926/3/12 : classé MH` (one-digit month): "
+    "first protection 1926",
+    "protection_classe_then_partly_inscrit": "empty `Typologie_de_la_protection`, history "
+    "`1926/03/12 : classé MH;1994/07/08 : inscrit MH partiellement`: « classé et inscrit », "
+    "partial",
+    "authors_with_fragments": "`Auteur_de_l_edifice` with two `dit` fragments, kept whole "
+    "and in order",
+    "duplicate_newer_elsewhere": "its newer copy (2026-11-19) sits in Riom (63300), the last "
+    "row of the file: resolved nationally, the notice left the territory and is **not published**",
+    "far_away_coordinates": "Clermont-Ferrand's code with a point in La Réunion: published with "
+    "`coordonnees_douteuses = true`, left out of the GeoJSON",
+    "namesake_without_code_or_departement": "`Beaumont` with no code nor département and a "
+    "point in Beaumont (Haute-Savoie): **not published**, reported as `homonyme_ecarte`",
+    "code_name_disagree": "Clermont-Ferrand's code with the name `Royat`: published in "
+    "Clermont-Ferrand, reported as `nom_commune_divergent`",
+    "empty_reference": "a full notice with an empty `Reference`: **quarantined** by the source "
+    "suite, named by its line",
+    "malformed_reference": "reference `PA0009102X`: **quarantined** (TableSchema pattern)",
+    "empty_title": "empty `Titre_editorial_de_la_notice`: **quarantined** (TableSchema required)",
+    "implausible_protection_year": "`2206/03/12 : inscrit MH`: published, reported by a warning "
+    "(year after the current one)",
     "empty_line": 'a row whose 78 fields are all `""` (no reference), halfway through the '
     "territory's regular notices",
 }
+LEFT_OUT = (
+    "duplicate_newer_elsewhere",
+    "namesake_without_code_or_departement",
+    "malformed_reference",
+    "empty_title",
+)
+"""Trap notices of part 1 that the run does not publish (the empty reference has no key)."""
 
 
 def build_readme(
@@ -375,16 +415,25 @@ def build_readme(
     rows = inside + outside
     references = [row["Reference"] for row in rows if row["Reference"]]
     territory_codes = {commune.code for commune in territory}
-    in_territory = {row["Reference"] for row in inside if row["Reference"]}
+    in_part_one = {row["Reference"] for row in inside if row["Reference"]}
+    left_out = {trap_reference(t) for t in LEFT_OUT if t != "malformed_reference"} | {
+        r for r in in_part_one if r.endswith("X")
+    }
+    published = sorted(r for r in in_part_one if r not in left_out)
     trap_lines = []
     for trap in TRAPS:
-        reference = "(none)" if trap == "empty_line" else f"`{trap_reference(trap)}`"
+        if trap in ("empty_line", "empty_reference"):
+            reference = "(none)"
+        elif trap == "malformed_reference":
+            reference = f"`{trap_reference(trap)[:-1]}X`"
+        else:
+            reference = f"`{trap_reference(trap)}`"
         trap_lines.append(f"| {reference} | `{trap}` | {_TRAP_TEXT[trap]} |")
     others = ", ".join(f"{c.nom} ({c.code})" for c in OTHER_COMMUNES)
     text = f"""# Offline snapshot: SAMPLE data in the real upstream formats
 
 **The Mérimée notices in this folder are SAMPLE records, not real notices.** They are
-invented by the seeded generator `patrimoine/samples/merimee.py`; only their *format*
+invented by the seeded generator `tests/samples/merimee.py`; only their *format*
 (separator, quoting, column names and order, value shapes, known data-quality defects)
 follows the real file published on data.gouv.fr. Titles of a few well-known monuments are
 reused, but every date, protection, owner, text and coordinate is made up. The other
@@ -407,16 +456,17 @@ an offline run parses exactly what a live run would.
   references).
 - `{EPCI_URL}`
   → `{EPCI_FILE}`: the {len(territory)} communes of Clermont Auvergne Métropole (EPCI
-  {EPCI}) with geo.api's default fields. **Contours are simplified and synthetic**: a
-  hexagon of at most 2 km around an approximate centre, smaller where communes are close
-  so that no two overlap; the sample notices' coordinates fall inside their commune's
-  hexagon.
+  {EPCI}) with geo.api's default fields and their **real contours** (IGN Admin Express
+  COG, simplified: `inputs/contours-clermont-auvergne-metropole.geojson`, whose `source`
+  field says how), so point in polygon runs on real borders. The sample notices'
+  coordinates are drawn inside their commune's real contour.
 - `{EPCI_INFO_URL}`
   → `{EPCI_INFO_FILE}`: the EPCI's name, as geo.api answers `fields=nom`
   (used in dataset titles).
 
-`inputs/territory-clermont-auvergne-metropole.csv` is the territory reference the script
-reads (a copy of the shared reference file); the mirror does not serve it.
+`inputs/territory-clermont-auvergne-metropole.csv` and
+`inputs/contours-clermont-auvergne-metropole.geojson` are the territory references the
+script reads (copies of the shared reference files); the mirror does not serve them.
 
 ## The Mérimée CSV
 
@@ -428,15 +478,17 @@ Rows, in order:
 1. the territory sample: `sample_rows(<{len(territory)} communes>, {TERRITORY_PER_COMMUNE}, \
 seed={TERRITORY_SEED})`, i.e. {len(TRAPS) - 1} trap notices, then {TERRITORY_PER_COMMUNE} \
 notices per commune (an all-empty row halfway through them), then the second copy of the \
-duplicated reference;
+duplicated reference and the newer copy of `duplicate_newer_elsewhere` (in Riom);
 2. notices the territory filter must drop: `sample_rows(OTHER_COMMUNES, {OTHER_PER_COMMUNE}, \
 seed={OTHER_SEED}, ref_start={OTHER_REF_START}, traps=False)`, {OTHER_PER_COMMUNE} notices \
 in each of: {others}. They include other communes of the Puy-de-Dôme, a commune whose name
 is a member's name in another département (Beaumont, 74) and a near-homonym
 (Lempdes-sur-Allagnon, 43).
 
-Expected result of the territory filter: **{len(in_territory)} distinct references** (every
-notice of part 1, the duplicate counted once, the empty row dropped); none of part 2.
+Expected result: **{len(published)} published notices**: the {len(in_part_one)} distinct
+references of part 1 (the duplicate counted once, the empty row dropped), minus the
+{len(left_out)} trap notices marked **not published** or **quarantined** below; none of
+part 2. The notice without a reference is quarantined too (it has no key).
 Territory codes: {", ".join(sorted(territory_codes))}.
 
 ### Trap notices
@@ -462,7 +514,7 @@ at the top of the script, re-run it, and commit the result.
 def build_snapshot(out_dir: Path, territory_csv: Path = TERRITORY_CSV) -> list[Path]:
     """Write every snapshot file under ``out_dir``; return the paths written."""
     records = _territory_records(territory_csv)
-    territory = communes_from_territory_csv(territory_csv)
+    territory = territory_with_contours(territory_csv)
     inside, outside = build_rows(territory)
 
     csv_path = out_dir / CSV_FILE

@@ -11,9 +11,9 @@ from patrimoine.sources import ExtractResult
 from patrimoine.territory import Territory
 
 
-@task(name="resolve-territory", cache_policy=NONE, retries=1, retry_delay_seconds=30)
+@task(name="resolve-territory", cache_policy=NONE)
 def resolve_territory(settings: Settings) -> Territory:
-    """Communes and contours of the territory (cached in the database)."""
+    """Communes and contours of the territory (cached in the database, so no retry)."""
     return stages.resolve_territory_stage(settings)
 
 

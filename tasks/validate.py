@@ -1,8 +1,6 @@
-"""Validate stage task: the GX suite gate."""
+"""Validate stage task: the source and published suites."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NONE
@@ -12,6 +10,8 @@ from patrimoine.config import Settings
 
 
 @task(name="validate", cache_policy=NONE, task_run_name="validate-{name}")
-def validate(settings: Settings, name: str, table: str) -> dict[str, Any]:
-    """Run the suite; a blocking failure raises and stops this dataset."""
-    return stages.validate_stage(settings, name, table)
+def validate(
+    settings: Settings, name: str, output: stages.TransformOutput
+) -> stages.ValidationOutput:
+    """Run both suites; the pipeline reads the report (quarantine, block, warn)."""
+    return stages.validate_stage(settings, name, output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -39,6 +40,27 @@ def make_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def make_settings(tmp_path: Path, **extra: str) -> Settings:
     return load_settings(environ=make_env(tmp_path, **extra))
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """The CLI configures logging for its process; in-process CLI tests must not leak it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    own = {name: logging.getLogger(name).level for name in ("patrimoine", "great_expectations")}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, saved in own.items():
+        logging.getLogger(name).setLevel(saved)
+    logging.captureWarnings(False)
 
 
 @pytest.fixture
@@ -80,9 +102,9 @@ def postgres_url() -> str:
     return PG_URL
 
 
-@pytest.fixture
-def pg_schema_url(postgres_url: str) -> Iterator[str]:
-    """A database URL whose search_path is a fresh schema, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_schema(postgres_url: str) -> Iterator[str]:
+    """A database URL whose search_path is a new schema, dropped afterwards."""
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -94,3 +116,10 @@ def pg_schema_url(postgres_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_schema_url(postgres_url: str) -> Iterator[str]:
+    """A staging database of its own: a fresh schema of the PostgreSQL test database."""
+    with fresh_schema(postgres_url) as url:
+        yield url

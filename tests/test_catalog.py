@@ -13,14 +13,17 @@ from patrimoine.errors import CatalogError
 def test_the_catalog_describes_monuments_historiques() -> None:
     catalog = load_catalog(PROJECT_DIR / "catalog")
     entry = catalog["monuments-historiques"]
-    assert entry.business_key == "reference" and entry.table == "monuments_historiques"
+    assert entry.business_key == ("reference",) and entry.table == "monuments_historiques"
     assert entry.source == {
         "kind": "datagouv_resource",
         "dataset_id": "5af120e5b595087cfabcde81",
         "format": "csv",
+        "aliases": {},
     }
     assert entry.metadata.licence == "Licence Ouverte 2.0"
-    assert entry.suite_path.is_file() and entry.schema_path.is_file()
+    assert entry.source_suite_path.is_file() and entry.published_suite_path.is_file()
+    assert entry.schema_path.is_file()
+    assert entry.max_age_days == 7  # weekly
     assert entry.column_names[0] == "reference"
     assert all(c.description for c in entry.columns)
 
@@ -46,3 +49,34 @@ def test_select_refuses_unknown_names() -> None:
     assert [e.name for e in select(catalog, None)] == ["monuments-historiques"]
     with pytest.raises(CatalogError, match="inconnu"):
         select(catalog, ["musees"])
+
+
+def _entry_text(**overrides: str) -> str:
+    text = (PROJECT_DIR / "catalog" / "monuments-historiques.toml").read_text(encoding="utf-8")
+    for old, new in overrides.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def test_composite_business_key_must_name_published_columns(tmp_path: Path) -> None:
+    for folder in ("schemas", "expectations"):
+        shutil.copytree(PROJECT_DIR / folder, tmp_path / folder)
+    (tmp_path / "catalog").mkdir()
+    path = tmp_path / "catalog" / "monuments-historiques.toml"
+    path.write_text(
+        _entry_text(
+            **{'business_key = ["reference"]': 'business_key = ["reference", "code_insee"]'}
+        )
+    )
+    entry = load_catalog(tmp_path / "catalog")["monuments-historiques"]
+    assert entry.business_key == ("reference", "code_insee")
+    assert entry.key_text(("PA1", "x", "y", "z", "63113")) == "PA1 | 63113"
+    path.write_text(
+        _entry_text(**{'business_key = ["reference"]': 'business_key = ["reference", "annee"]'})
+    )
+    with pytest.raises(CatalogError, match="la clé « annee » n'est pas une colonne publiée"):
+        load_catalog(tmp_path / "catalog")
+    path.write_text(_entry_text(**{'business_key = ["reference"]': "business_key = []"}))
+    with pytest.raises(CatalogError, match="business_key"):
+        load_catalog(tmp_path / "catalog")

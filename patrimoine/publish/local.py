@@ -1,9 +1,18 @@
-"""The default portal: a folder per dataset, files replaced atomically."""
+"""The default portal: a folder per dataset whose files are replaced as a set.
+
+``<portal_dir>/<dataset>`` is a symbolic link to a complete version folder under
+``<portal_dir>/.versions/<dataset>/``. A publication writes every file of the new version
+into a fresh folder, then swaps the link in one atomic rename: a reader (a web server, a
+reuser's script) sees the old set or the new one, never a new CSV next to an old metadata
+sheet, and a crash mid-write leaves the published version untouched.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,20 +24,24 @@ from patrimoine.publish.render import RenderedFile
 
 METADATA_FILE = "metadata.json"
 UPDATED_KEY = "mise_a_jour"
+VERSIONS_DIR = ".versions"
+KEEP_VERSIONS = 2
+"""The current version and the one before (a reader may still be reading it)."""
 
 
 def _sheet_bytes(metadata: dict[str, Any]) -> bytes:
     return (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
+def _write(path: Path, content: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 class LocalPublisher:
-    """``<portal_dir>/<dataset>/`` holds the CSV, the GeoJSON and ``metadata.json``."""
+    """``<portal_dir>/<dataset>/`` holds the CSV, the GeoJSON, the changelog and the sheet."""
 
     name = "local"
 
@@ -37,6 +50,9 @@ class LocalPublisher:
 
     def folder(self, entry: DatasetEntry) -> Path:
         return self.portal_dir / entry.name
+
+    def versions(self, entry: DatasetEntry) -> Path:
+        return self.portal_dir / VERSIONS_DIR / entry.name
 
     def plan(
         self, entry: DatasetEntry, files: list[RenderedFile], metadata: dict[str, Any]
@@ -69,12 +85,38 @@ class LocalPublisher:
         folder = self.folder(entry)
         if plan.unchanged:
             return PublicationResult(entry.name, self.name, True, [], str(folder))
+        now = datetime.now(UTC)
+        versions = self.versions(entry)
+        version = versions / f"{now:%Y%m%dT%H%M%S%fZ}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            version.mkdir(parents=True)
             for f in files:
-                _write_atomic(folder / f.name, f.content)
-            sheet = {**metadata, UPDATED_KEY: datetime.now(UTC).isoformat(timespec="seconds")}
-            _write_atomic(folder / METADATA_FILE, _sheet_bytes(sheet))
+                _write(version / f.name, f.content)
+            sheet = {**metadata, UPDATED_KEY: now.isoformat(timespec="seconds")}
+            _write(version / METADATA_FILE, _sheet_bytes(sheet))
+            self._adopt_legacy_folder(folder, versions)
+            link = folder.with_name(f".{folder.name}.link")
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+            link.symlink_to(os.path.relpath(version, folder.parent))
+            os.replace(link, folder)
         except OSError as exc:
-            raise PublishError(f"écriture impossible dans {folder} : {exc}") from exc
+            shutil.rmtree(version, ignore_errors=True)
+            raise PublishError(f"écriture impossible dans {self.portal_dir} : {exc}") from exc
+        self._prune(versions, keep=version)
         return PublicationResult(entry.name, self.name, False, plan.actions, str(folder))
+
+    @staticmethod
+    def _adopt_legacy_folder(folder: Path, versions: Path) -> None:
+        """A plain folder left by 0.1.0 becomes a version, so the link can take its place."""
+        if folder.is_dir() and not folder.is_symlink():
+            folder.rename(versions / "legacy")
+
+    @staticmethod
+    def _prune(versions: Path, keep: Path) -> None:
+        older = sorted(
+            (p for p in versions.iterdir() if p.is_dir() and p != keep),
+            key=lambda p: p.stat().st_mtime_ns,
+        )
+        for stale in older[: max(len(older) - (KEEP_VERSIONS - 1), 0)]:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -1,4 +1,8 @@
-"""Published files from staged rows: CSV, GeoJSON and the French metadata sheet."""
+"""Published files from staged rows: CSV, GeoJSON, changelog and the French metadata sheet.
+
+Everything here is a pure function of the staged rows and their history, so an unchanged
+night renders identical bytes and the publisher writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,26 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from patrimoine import __version__
 from patrimoine.catalog import DatasetEntry
+from patrimoine.staging.history import ADDED, MODIFIED, REMOVED, Change
 from patrimoine.territory import Territory
+from patrimoine.times import paris
+
+CHANGELOG_COLUMNS = (
+    "date",
+    "identifiant",
+    "type_de_changement",
+    "colonne",
+    "ancienne_valeur",
+    "nouvelle_valeur",
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,8 @@ class RenderedFile:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A value as the CSV files write it (ISO dates, true/false, repr of floats)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -47,7 +64,7 @@ def rows_to_csv(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(entry.column_names)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([cell_text(v) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -60,13 +77,14 @@ def _json_value(column_type: str, value: Any) -> Any:
 
 
 def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
-    """Points of the geolocated rows; points flagged outside France are left out."""
+    """Points of the geolocated rows; rows flagged by ``geometry.suspect`` stay off the map."""
     lat_col = entry.geometry.get("latitude", "latitude")
     lon_col = entry.geometry.get("longitude", "longitude")
     names = entry.column_names
     types = {c.name: c.type for c in entry.columns}
     i_lat, i_lon = names.index(lat_col), names.index(lon_col)
-    i_out = names.index("hors_france") if "hors_france" in names else None
+    suspect = entry.geometry.get("suspect")
+    i_out = names.index(suspect) if suspect in names else None
     features = []
     for row in rows:
         if row[i_lat] is None or row[i_lon] is None or (i_out is not None and row[i_out]):
@@ -87,8 +105,71 @@ def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes
     return (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
+def changelog_csv(changes: Sequence[Change]) -> bytes:
+    """Every publication's changes, newest first, one line per record or changed column."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CHANGELOG_COLUMNS)
+    for change in changes:
+        writer.writerow(
+            [
+                paris(change.at).isoformat(timespec="seconds"),
+                change.key,
+                change.change,
+                change.column,
+                cell_text(change.old) if change.change == MODIFIED else "",
+                cell_text(change.new) if change.change == MODIFIED else "",
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def last_changes(changes: Sequence[Change]) -> dict[str, Any] | None:
+    """What the latest publication changed, for the metadata sheet."""
+    if not changes:
+        return None
+    run = changes[0].run_id
+    latest = [c for c in changes if c.run_id == run]
+    records: dict[str, set[str]] = {ADDED: set(), REMOVED: set(), MODIFIED: set()}
+    columns: Counter[str] = Counter()
+    for change in latest:
+        if change.change in records:
+            records[change.change].add(change.key)
+        if change.change == MODIFIED:
+            columns[change.column] += 1
+    return {
+        "date": paris(latest[0].at).isoformat(timespec="seconds"),
+        "ajouts": len(records[ADDED]),
+        "suppressions": len(records[REMOVED]),
+        "modifications": len(records[MODIFIED]),
+        "colonnes_modifiees": sorted(columns),
+        "identifiants": sorted(set().union(*records.values()))[:20],
+    }
+
+
+def _last_changes_text(summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return "aucun changement enregistré"
+    day = datetime.fromisoformat(summary["date"]).strftime("%d/%m/%Y")
+    parts = [
+        f"{summary[key]} {word}{'s' if summary[key] > 1 else ''}"
+        for key, word in (
+            ("ajouts", "ajout"),
+            ("suppressions", "suppression"),
+            ("modifications", "modification"),
+        )
+        if summary[key]
+    ]
+    columns = summary["colonnes_modifiees"]
+    detail = f" (colonnes : {', '.join(columns)})" if columns else ""
+    return f"le {day} : {', '.join(parts) or 'structure modifiée'}{detail}"
+
+
 def facts(
-    entry: DatasetEntry, rows: Sequence[Sequence[Any]], territory: Territory
+    entry: DatasetEntry,
+    rows: Sequence[Sequence[Any]],
+    territory: Territory,
+    changes: Sequence[Change] = (),
 ) -> dict[str, Any]:
     """Counts and coverages used by the description placeholders and the metadata sheet."""
     names = entry.column_names
@@ -118,6 +199,7 @@ def facts(
         else 0,
         "annee_min": min(years) if years else None,
         "annee_max": max(years) if years else None,
+        "derniers_changements": _last_changes_text(last_changes(changes)),
     }
 
 
@@ -127,6 +209,7 @@ def metadata_sheet(
     figures: dict[str, Any],
     files: Sequence[RenderedFile],
     source: dict[str, Any],
+    changes: Sequence[Change] = (),
 ) -> dict[str, Any]:
     """The metadata sheet (French keys), without the update timestamp.
 
@@ -152,6 +235,7 @@ def metadata_sheet(
             "communes": [{"code_insee": c.code, "nom": c.nom} for c in territory.communes],
         },
         "nombre_de_lignes": figures["nb_lignes"],
+        "derniers_changements": last_changes(changes),
         "colonnes": [
             {"nom": c.name, "type": c.type, "titre": c.title, "description": c.description}
             for c in entry.columns
@@ -176,8 +260,9 @@ def render(
     rows: Sequence[Sequence[Any]],
     territory: Territory,
     source: dict[str, Any],
+    changes: Sequence[Change] = (),
 ) -> tuple[list[RenderedFile], dict[str, Any]]:
-    figures = facts(entry, rows, territory)
+    figures = facts(entry, rows, territory, changes)
     title = entry.metadata.title.format(**figures)
     files = [
         RenderedFile(
@@ -190,5 +275,12 @@ def render(
             "application/geo+json",
             rows_to_geojson(entry, rows),
         ),
+        RenderedFile(
+            "changelog.csv",
+            f"{title} (historique des changements)",
+            "csv",
+            "text/csv",
+            changelog_csv(changes),
+        ),
     ]
-    return files, metadata_sheet(entry, territory, figures, files, source)
+    return files, metadata_sheet(entry, territory, figures, files, source, changes)

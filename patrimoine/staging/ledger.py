@@ -20,7 +20,10 @@ from sqlalchemy import (
     select,
 )
 
-# Mirrors migrations/20261129_initial.sql, so values come back typed on every backend.
+SUCCESS = ("updated", "unchanged")
+"""Statuses that confirm the published data is the current state of the source."""
+
+# Mirrors the Alembic revisions, so values come back typed on every backend.
 runs = Table(
     "runs",
     MetaData(),
@@ -32,11 +35,13 @@ runs = Table(
     Column("stage", Text),
     Column("offline", Boolean, nullable=False),
     Column("dry_run", Boolean, nullable=False),
+    Column("accept_drop", Boolean, nullable=False),
     *(
         Column(name, BigInteger)
         for name in (
             "rows_read",
             "rows_kept",
+            "rows_quarantined",
             "rows_published",
             "added",
             "removed",
@@ -58,18 +63,24 @@ runs = Table(
 
 @dataclass
 class RunRecord:
-    """Everything the ledger keeps about one refresh of one dataset."""
+    """Everything the ledger keeps about one refresh of one dataset.
+
+    ``status``: running, updated, unchanged, held (à confirmer), failed, skipped (another
+    run held the lock), dry-run, interrupted (the process died).
+    """
 
     run_id: str
     dataset: str
     started_at: datetime
-    status: str = "running"  # running, updated, unchanged, failed, dry-run, interrupted
+    status: str = "running"
     stage: str | None = None
     offline: bool = False
     dry_run: bool = False
+    accept_drop: bool = False
     ended_at: datetime | None = None
     rows_read: int | None = None
     rows_kept: int | None = None
+    rows_quarantined: int | None = None
     rows_published: int | None = None
     added: int | None = None
     removed: int | None = None
@@ -113,21 +124,54 @@ def close_interrupted(engine: Engine, dataset: str, current_run: str) -> int:
         return conn.execute(query).rowcount
 
 
-def last_runs(engine: Engine) -> dict[str, dict[str, Any]]:
-    """The latest run of each dataset, for ``patrimoine datasets``."""
-    latest = (
-        select(runs.c.dataset, func.max(runs.c.started_at).label("m"))
-        .group_by(runs.c.dataset)
-        .subquery()
-    )
+def _as_dict(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping)
+    try:
+        data["details"] = json.loads(data.get("details") or "{}")
+    except ValueError:
+        data["details"] = {}
+    for key in ("started_at", "ended_at"):
+        if isinstance(data.get(key), datetime) and data[key].tzinfo is None:
+            data[key] = data[key].replace(tzinfo=UTC)  # SQLite gives naive UTC back
+    return data
+
+
+def last_runs(
+    engine: Engine, *, statuses: tuple[str, ...] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The latest run of each dataset (among ``statuses`` when given), details decoded."""
+    base = select(runs.c.dataset, func.max(runs.c.started_at).label("m"))
+    if statuses is not None:
+        base = base.where(runs.c.status.in_(statuses))
+    latest = base.group_by(runs.c.dataset).subquery()
     query = select(runs).join(
         latest, (latest.c.dataset == runs.c.dataset) & (latest.c.m == runs.c.started_at)
     )
+    if statuses is not None:
+        query = query.where(runs.c.status.in_(statuses))
     with engine.connect() as conn:
-        return {row.dataset: dict(row._mapping) for row in conn.execute(query)}
+        return {row.dataset: _as_dict(row) for row in conn.execute(query)}
+
+
+def last_run(
+    engine: Engine, dataset: str, *, statuses: tuple[str, ...] | None = None
+) -> dict[str, Any] | None:
+    query = select(runs).where(runs.c.dataset == dataset)
+    if statuses is not None:
+        query = query.where(runs.c.status.in_(statuses))
+    query = query.order_by(runs.c.started_at.desc()).limit(1)
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _as_dict(row) if row is not None else None
 
 
 def runs_of(engine: Engine, dataset: str) -> list[dict[str, Any]]:
     query = select(runs).where(runs.c.dataset == dataset).order_by(runs.c.started_at)
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def run(engine: Engine, run_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(runs).where(runs.c.run_id == run_id)).first()
+    return _as_dict(row) if row is not None else None

@@ -1,9 +1,13 @@
-"""Staged tables: load a candidate, diff it against the staged table, promote it atomically.
+"""The per-dataset tables, built from the dataset's TableSchema.
 
-Readers only ever see ``stg_<dataset>``; a load goes to ``cand_<dataset>`` and replaces the
-staged table in one transaction (drop + rename), after validation. The history of what was
-added, removed or changed is written in the same transaction. "Changed" is a null-safe
-comparison of every published column, done by the database.
+- ``cand_<dataset>``: the candidate of this run, a scratch table (no key constraint: a
+  duplicate or empty key must reach validation, not crash the load);
+- ``stg_<dataset>``: what is published, primary key on the business key;
+- ``hist_<dataset>``: every version of every record (see :mod:`patrimoine.staging.history`).
+
+A column added to the TableSchema is added to the staged and history tables (nullable)
+instead of breaking the run; a column removed from it is dropped from the staged table only
+when the guard lets the refresh through (history keeps old values).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ import csv
 import io
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -26,15 +31,12 @@ from sqlalchemy import (
     DateTime,
     Double,
     Engine,
+    Index,
     MetaData,
-    Select,
+    PrimaryKeyConstraint,
     Table,
     Text,
-    func,
     inspect,
-    literal,
-    or_,
-    select,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeEngine
@@ -55,16 +57,7 @@ SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "object": Text,
 }
 TEXT_TYPES = frozenset({"string", "array", "object"})
-
-record_history = Table(
-    "record_history",
-    MetaData(),
-    Column("run_id", Text, nullable=False),
-    Column("dataset", Text, nullable=False),
-    Column("record_key", Text, nullable=False),
-    Column("change", Text, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-)
+HISTORY_COLUMNS = ("valid_from_run", "valid_to_run", "valid_from", "valid_to")
 
 
 def staged_name(entry: DatasetEntry) -> str:
@@ -75,9 +68,71 @@ def candidate_name(entry: DatasetEntry) -> str:
     return f"cand_{entry.table}"
 
 
-def table_for(entry: DatasetEntry, name: str) -> Table:
-    columns = [Column(c.name, SQL_TYPES.get(c.type, Text)()) for c in entry.columns]
-    return Table(name, MetaData(), *columns)
+def history_name(entry: DatasetEntry) -> str:
+    return f"hist_{entry.table}"
+
+
+def changes_name(entry: DatasetEntry) -> str:
+    return f"chg_{entry.table}"
+
+
+def _columns(entry: DatasetEntry, names: Iterable[str] | None = None) -> list[Column[Any]]:
+    wanted = set(entry.column_names if names is None else names)
+    return [
+        Column(c.name, SQL_TYPES.get(c.type, Text)()) for c in entry.columns if c.name in wanted
+    ]
+
+
+def candidate_table(entry: DatasetEntry) -> Table:
+    return Table(candidate_name(entry), MetaData(), *_columns(entry))
+
+
+def staged_table(entry: DatasetEntry, names: Iterable[str] | None = None) -> Table:
+    """The staged table, with only ``names`` (the columns it really has) when given."""
+    columns = _columns(entry, names)
+    present = {c.name for c in columns}
+    key = [k for k in entry.business_key if k in present]
+    constraint = [PrimaryKeyConstraint(*key, name=f"pk_{staged_name(entry)}")] if key else []
+    return Table(staged_name(entry), MetaData(), *columns, *constraint)
+
+
+def history_table(entry: DatasetEntry, names: Iterable[str] | None = None) -> Table:
+    """Every version of every record; indexed on the business key, which each promotion and
+    each changelog reads by."""
+    columns = _columns(entry, names)
+    present = {c.name for c in columns}
+    key = [k for k in entry.business_key if k in present]
+    index = [Index(f"ix_{history_name(entry)}_key", *key, "valid_to_run")] if key else []
+    return Table(
+        history_name(entry),
+        MetaData(),
+        *columns,
+        Column("valid_from_run", Text, nullable=False),
+        Column("valid_to_run", Text),
+        Column("valid_from", DateTime(timezone=True), nullable=False),
+        Column("valid_to", DateTime(timezone=True)),
+        *index,
+    )
+
+
+def table_exists(bind: Engine | Connection, name: str) -> bool:
+    return inspect(bind).has_table(name)
+
+
+def existing_columns(bind: Engine | Connection, name: str) -> list[str]:
+    """Column names of a table as it is in the database (empty if it does not exist)."""
+    inspector = inspect(bind)
+    if not inspector.has_table(name):
+        return []
+    return [c["name"] for c in inspector.get_columns(name)]
+
+
+def has_primary_key(bind: Engine | Connection, entry: DatasetEntry) -> bool:
+    constraint = inspect(bind).get_pk_constraint(staged_name(entry))
+    return list(constraint.get("constrained_columns") or []) == list(entry.business_key)
+
+
+# --- Candidate ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -90,8 +145,7 @@ def load_candidate(
     engine: Engine, entry: DatasetEntry, rows: Iterable[Sequence[Any]]
 ) -> LoadResult:
     """(Re)create the candidate table and bulk-load ``rows`` (COPY on PostgreSQL)."""
-    name = candidate_name(entry)
-    table = table_for(entry, name)
+    table = candidate_table(entry)
     try:
         with engine.begin() as conn:
             table.drop(conn, checkfirst=True)
@@ -102,9 +156,9 @@ def load_candidate(
                 count = _insert_rows(conn, entry, table, rows)
     except (SQLAlchemyError, psycopg.Error) as exc:
         cause = getattr(exc, "orig", None) or exc
-        raise StagingError(f"chargement de {name} impossible : {cause}") from exc
-    log.info("%d lignes chargées dans %s", count, name)
-    return LoadResult(table=name, rows=count)
+        raise StagingError(f"chargement de {table.name} impossible : {cause}") from exc
+    log.debug("%d lignes chargées dans %s", count, table.name)
+    return LoadResult(table=table.name, rows=count)
 
 
 def _copy_rows(
@@ -156,113 +210,65 @@ def _insert_rows(
     return count
 
 
-def table_exists(engine: Engine | Connection, name: str) -> bool:
-    return inspect(engine).has_table(name)
-
-
-def read_rows(engine: Engine, entry: DatasetEntry, name: str) -> list[tuple[Any, ...]]:
-    """The published columns of a staged or candidate table, ordered by business key."""
-    table = table_for(entry, name)
-    query = table.select().order_by(table.c[entry.business_key])
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(query)]
-
-
-@dataclass
-class Diff:
-    """What a candidate changes compared with the staged (last published) table."""
-
-    added: int = 0
-    removed: int = 0
-    changed: int = 0
-    previous_rows: int = 0
-    samples: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "removed": self.removed,
-            "changed": self.changed,
-            "previous_rows": self.previous_rows,
-            "samples": self.samples,
-        }
-
-
-def _diff_queries(entry: DatasetEntry) -> dict[str, Select[Any]]:
-    """Keys added, removed and changed; without a staged table everything is added."""
-    cand = table_for(entry, candidate_name(entry)).alias("c")
-    stg = table_for(entry, staged_name(entry)).alias("s")
-    key = entry.business_key
-    same_key = stg.c[key] == cand.c[key]
-    differs = or_(*(cand.c[n].is_distinct_from(stg.c[n]) for n in entry.column_names if n != key))
-    return {
-        "added": select(cand.c[key].label("k"))
-        .select_from(cand.outerjoin(stg, same_key))
-        .where(stg.c[key].is_(None)),
-        "removed": select(stg.c[key].label("k"))
-        .select_from(stg.outerjoin(cand, same_key))
-        .where(cand.c[key].is_(None)),
-        "changed": select(cand.c[key].label("k"))
-        .select_from(cand.join(stg, same_key))
-        .where(differs),
-    }
-
-
-def diff_candidate(engine: Engine, entry: DatasetEntry, sample: int = 10) -> Diff:
-    """Count added, removed and changed records of the candidate against the staged table."""
-    diff = Diff()
-    with engine.connect() as conn:
-        if not table_exists(conn, staged_name(entry)):
-            cand = table_for(entry, candidate_name(entry))
-            diff.added = int(conn.execute(select(func.count()).select_from(cand)).scalar_one())
-            return diff
-        stg = table_for(entry, staged_name(entry))
-        diff.previous_rows = int(conn.execute(select(func.count()).select_from(stg)).scalar_one())
-        for change, query in _diff_queries(entry).items():
-            keys = sorted(str(r[0]) for r in conn.execute(query))
-            setattr(diff, change, len(keys))
-            diff.samples[change] = keys[:sample]
-    return diff
-
-
-def promote(engine: Engine, entry: DatasetEntry, run_id: str) -> None:
-    """Replace the staged table by the candidate and record the history, atomically."""
-    now = datetime.now(UTC)
-    columns = ["run_id", "dataset", "record_key", "change", "recorded_at"]
-    try:
-        with engine.begin() as conn:
-            quote = conn.dialect.identifier_preparer.quote
-            if table_exists(conn, staged_name(entry)):
-                queries = _diff_queries(entry)
-            else:
-                cand = table_for(entry, candidate_name(entry))
-                queries = {"added": select(cand.c[entry.business_key].label("k"))}
-            for change, query in queries.items():
-                keys = query.subquery()
-                conn.execute(
-                    record_history.insert().from_select(
-                        columns,
-                        select(
-                            literal(run_id),
-                            literal(entry.name),
-                            keys.c.k,
-                            literal(change),
-                            literal(now, DateTime(timezone=True)),
-                        ),
-                    )
-                )
-            table_for(entry, staged_name(entry)).drop(conn, checkfirst=True)
-            conn.exec_driver_sql(
-                f"ALTER TABLE {quote(candidate_name(entry))} RENAME TO {quote(staged_name(entry))}"
-            )
-    except Exception as exc:
-        raise StagingError(f"promotion de la table impossible : {exc}") from exc
+def drop_scratch(conn: Connection, entry: DatasetEntry) -> None:
+    """Drop this run's candidate and the keys its diff wrote (``chg_<dataset>``)."""
+    for name in (candidate_name(entry), changes_name(entry)):
+        Table(name, MetaData()).drop(conn, checkfirst=True)
 
 
 def drop_candidate(engine: Engine, entry: DatasetEntry) -> None:
     with engine.begin() as conn:
-        table_for(entry, candidate_name(entry)).drop(conn, checkfirst=True)
+        drop_scratch(conn, entry)
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+def read_rows(engine: Engine, entry: DatasetEntry, name: str) -> list[tuple[Any, ...]]:
+    """The published columns of a staged or candidate table, ordered by business key.
+
+    A column the table does not have yet (added to the schema, not migrated) reads as None.
+    """
+    present = set(existing_columns(engine, name))
+    table = Table(name, MetaData(), *_columns(entry, present))
+    order = [table.c[k] for k in entry.business_key if k in present]
+    with engine.connect() as conn:
+        fetched = conn.execute(table.select().order_by(*order)).mappings().all()
+    return [tuple(r.get(c) for c in entry.column_names) for r in fetched]
+
+
+# --- Schema evolution --------------------------------------------------------------------
+
+
+def evolve(conn: Connection, entry: DatasetEntry, *, drop: Sequence[str] = ()) -> list[str]:
+    """Add the schema's new columns to the staged and history tables; drop ``drop`` columns.
+
+    Returns the columns added to the staged table. Uses Alembic's operations so that the
+    same call works on SQLite and PostgreSQL.
+    """
+    ops = Operations(MigrationContext.configure(conn))
+    added: list[str] = []
+    for name, with_history in ((staged_name(entry), False), (history_name(entry), True)):
+        present = set(existing_columns(conn, name))
+        if not present:
+            continue
+        text_types = {c.name for c in entry.columns if c.type in TEXT_TYPES}
+        for column in _columns(entry):
+            if column.name not in present:
+                ops.add_column(name, Column(column.name, column.type))
+                if not with_history:
+                    added.append(column.name)
+                    if column.name in text_types:  # staged text is "" when missing, never NULL
+                        conn.execute(
+                            Table(name, MetaData(), Column(column.name, Text))
+                            .update()
+                            .values({column.name: ""})
+                        )
+        if not with_history:
+            for column_name in drop:
+                if column_name in present:
+                    with ops.batch_alter_table(name) as batch:
+                        batch.drop_column(column_name)
+    if added or drop:
+        log.info("%s : colonnes ajoutées %s, retirées %s", entry.name, added, list(drop))
+    return added

@@ -2,7 +2,11 @@
 
 Input: the data.gouv.fr CSV (``|``, capitalised headers) or an ODS export (snake_case,
 ``;``); headers are read at run time. Output: one row per ``Reference``, typed, in the
-order of the dataset's TableSchema.
+order of the dataset's TableSchema, and the territory's raw records for the source suite.
+
+Order matters: duplicates are resolved on the whole national file first (the latest update
+wins, wherever it sits), then the territory is selected, so a notice whose newer copy moved
+to another commune is not published from its stale copy.
 """
 
 from __future__ import annotations
@@ -10,16 +14,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from patrimoine.catalog import DatasetEntry
 from patrimoine.territory import Territory
+from patrimoine.transforms.communes import NAME_DISAGREES, Assignment, CommuneMatcher
 from patrimoine.transforms.coordinates import Point, parse_point
-from patrimoine.transforms.dates import iso_date, protection_history, protection_status
-from patrimoine.transforms.reader import read_columns
+from patrimoine.transforms.dates import current_status, iso_date, protection_history
+from patrimoine.transforms.fields import BLOCKING, REQUIRED, WARNING, SourceField
+from patrimoine.transforms.reader import Columns, read_columns
+from patrimoine.transforms.result import KEY, LINE, SourceRecords, TransformResult
 from patrimoine.transforms.stats import TransformStats
 from patrimoine.transforms.text import clean, join_multi, split_multi, vocabulary
 
@@ -27,49 +35,37 @@ log = logging.getLogger(__name__)
 
 POP_NOTICE_URL = "https://pop.culture.gouv.fr/notice/merimee/{reference}"
 
-# Canonical source field -> accepted header spellings, compared lower-cased; the first one
-# is the data.gouv.fr spelling, used in error messages.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "reference": ("Reference", "reference_de_la_notice_merimee"),
-    "titre": ("Titre_editorial_de_la_notice",),
-    "denomination": ("denomination_de_l_edifice", "denomination"),
-    "domaine": ("domaine",),
-    "commune_editoriale": ("commune_forme_editoriale", "commune"),
-    "commune_index": ("commune_forme_index",),
-    "cog": ("COG_Insee_lors_de_la_protection", "code_insee"),
-    "departement": ("Departement_format_numerique",),
-    "adresse": ("adresse_forme_editoriale", "adresse"),
-    "lieudit": ("lieudit",),
-    "cadastre": ("cadastre",),
-    "siecles": ("siecle_de_la_campagne_principale_de_construction",),
-    "siecles_secondaires": ("siecle_de_campagne_secondaire_de_construction",),
-    "datation": ("datation_de_l_edifice",),
-    "auteurs": ("auteur_de_l_edifice",),
-    "statut_juridique": ("statut_juridique_de_l_edifice", "statut_juridique"),
-    "nature_protection": ("nature_de_la_protection",),
-    "typologie_protection": ("typologie_de_la_protection",),
-    "historique_protection": ("date_et_typologie_de_la_protection",),
-    "precision_protection": ("precision_de_la_protection",),
-    "coordonnees": ("coordonnees_au_format_wgs84", "geo_point_2d"),
-    "precision_localisation": ("precision_de_la_localisation",),
-    "date_creation": ("date_de_creation_de_la_notice",),
-    "date_maj": ("date_de_la_derniere_mise_a_jour",),
+FIELDS: dict[str, SourceField] = {
+    "reference": SourceField(("Reference", "reference_de_la_notice_merimee"), REQUIRED),
+    "cog": SourceField(("COG_Insee_lors_de_la_protection", "code_insee"), REQUIRED),
+    "titre": SourceField(("Titre_editorial_de_la_notice",), BLOCKING),
+    "denomination": SourceField(("Denomination_de_l_edifice", "denomination"), BLOCKING),
+    "domaine": SourceField(("Domaine",), WARNING),
+    "commune_editoriale": SourceField(("Commune_forme_editoriale", "commune"), BLOCKING),
+    "commune_index": SourceField(("Commune_forme_index",), WARNING),
+    "departement": SourceField(("Departement_format_numerique",), WARNING),
+    "adresse": SourceField(("Adresse_forme_editoriale", "adresse"), WARNING),
+    "lieudit": SourceField(("Lieudit",), WARNING),
+    "cadastre": SourceField(("Cadastre",), WARNING),
+    "siecles": SourceField(("Siecle_de_la_campagne_principale_de_construction",), WARNING),
+    "siecles_secondaires": SourceField(("Siecle_de_campagne_secondaire_de_construction",), WARNING),
+    "datation": SourceField(("Datation_de_l_edifice",), WARNING),
+    "auteurs": SourceField(("Auteur_de_l_edifice",), WARNING),
+    "statut_juridique": SourceField(
+        ("Statut_juridique_de_l_edifice", "statut_juridique"), BLOCKING
+    ),
+    "nature_protection": SourceField(("Nature_de_la_protection",), WARNING),
+    "typologie_protection": SourceField(("Typologie_de_la_protection",), BLOCKING),
+    "historique_protection": SourceField(("Date_et_typologie_de_la_protection",), BLOCKING),
+    "precision_protection": SourceField(("Precision_de_la_protection",), WARNING),
+    "coordonnees": SourceField(("coordonnees_au_format_WGS84", "geo_point_2d"), BLOCKING),
+    "precision_localisation": SourceField(("Precision_de_la_localisation",), WARNING),
+    "date_creation": SourceField(("Date_de_creation_de_la_notice",), WARNING),
+    "date_maj": SourceField(("Date_de_la_derniere_mise_a_jour",), BLOCKING),
 }
-REQUIRED = ("reference", "titre", "cog")
 
-_COG_SPLIT = re.compile(r"[,;\s]+")
-
-
-def _current_status(typology: str, events: tuple[Any, ...]) -> tuple[str, bool]:
-    parts = split_multi(typology) or [e.raw for e in events[-1:]]
-    statuses = [protection_status(p) for p in parts]
-    kinds = {s for s, _ in statuses if s in ("classé", "inscrit")}
-    partial = any(p for _, p in statuses)
-    if kinds == {"classé", "inscrit"}:
-        return "classé et inscrit", partial
-    if kinds:
-        return kinds.pop(), partial
-    return ("autre" if parts else ""), partial
+_SPLIT = re.compile(r"[,;\s]+")
+_NAME_SPLIT = re.compile(r"\s*;\s*")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -81,68 +77,42 @@ def _protection_facts(
     Cached: the national file repeats these strings a lot.
     """
     events = protection_history(history)
-    status, partial = _current_status(clean(typology), events)
+    status, partial = current_status(clean(typology), events)
     first = next((e for e in events if e.year is not None), None)
-    # The first *dated* act counts only if it is the first act (not a later one).
-    first_day = first.day if first else None
-    protections = json.dumps([e.to_json() for e in events], ensure_ascii=False)
-    return status, partial, (first.year if first else None), first_day, protections
+    protections = json.dumps([e.to_json() for e in events], ensure_ascii=False) if events else ""
+    return (
+        status,
+        partial,
+        (first.year if first else None),
+        (first.day if first else None),
+        protections,
+    )
 
 
-def _same_departement(departement: str, cog_codes: list[str], declared: str) -> bool:
-    """A name match counts only within the commune's département (codes or declared one)."""
-    if cog_codes:
-        return any(code.startswith(departement) for code in cog_codes)
-    declared_codes = [d for d in re.split(r"[;,\s]+", declared or "") if d]
-    return not declared_codes or departement in declared_codes
-
-
-def _assign(
-    territory: Territory | None, cog: str, editorial: str, index: str, declared: str
-) -> tuple[str, str, str | None] | None:
-    """(code, name, note) of the notice's commune in the territory, or None to drop it.
-
-    ``note`` is a data-quality remark: found by name only, or name disagreeing with the code.
-    """
-    if territory is None:
-        return _COG_SPLIT.split(cog.strip(), maxsplit=1)[0], clean(editorial or index), None
-    cog_codes = [c for c in _COG_SPLIT.split(cog) if c]
-    names = [n for n in (clean(editorial), clean(index)) if n]
-    commune = territory.by_codes(cog_codes)
-    by_name = territory.by_name(*names)
-    if by_name is not None and not _same_departement(by_name.departement, cog_codes, declared):
-        by_name = None  # a namesake elsewhere in France (Beaumont 63 / Beaumont 74)
-    if commune is None:
-        if by_name is None:
-            return None
-        return by_name.code, by_name.nom, "commune_par_nom"
-    note = "nom_commune_divergent" if by_name is None and names else None
-    return commune.code, commune.nom, note
-
-
-def _coordinates(raw: str) -> tuple[float | None, float | None, bool, str | None]:
-    """(lat, lon, outside France, note): swapped pairs are put back, foreign ones dropped."""
+@lru_cache(maxsize=1 << 16)
+def _coordinates(raw: str) -> tuple[Point | None, str | None]:
+    """The notice's point (swapped pairs put back) and a data-quality note."""
     point = parse_point(raw)
     if point is None:
-        return None, None, False, "sans_coordonnees"
+        return None, "sans_coordonnees"
     if point.in_france:
-        return point.lat, point.lon, False, None
+        return point, None
     swapped = Point(point.lon, point.lat)
     if swapped.in_france:
-        return swapped.lat, swapped.lon, False, "coordonnees_inversees"
-    return None, None, True, "hors_france"
+        return swapped, "coordonnees_inversees"
+    return point, "hors_france"
 
 
-def _multi(values: list[str]) -> list[str]:
-    return [join_multi(split_multi(v)) if v else "" for v in values]
-
-
-def _keep_latest(
+def _latest_per_reference(
     references: list[str], updates: list[date | None], stats: TransformStats
 ) -> list[int]:
-    """Indexes of one row per reference (the latest update wins), in reference order."""
+    """Row indexes of one copy per reference, nationally (the latest update wins)."""
     best: dict[str, int] = {}
+    kept_empty: list[int] = []
     for i, reference in enumerate(references):
+        if not reference:
+            kept_empty.append(i)  # no key: reported by the source suite, never published
+            continue
         previous = best.get(reference)
         if previous is None:
             best[reference] = i
@@ -150,88 +120,158 @@ def _keep_latest(
         stats.duplicates += 1
         if (updates[i] or date.min) > (updates[previous] or date.min):
             best[reference] = i
-    return [best[r] for r in sorted(best)]
+    return sorted([*best.values(), *kept_empty])
+
+
+class _Assigner:
+    """Territory assignment of notices, cached on the distinct location inputs."""
+
+    def __init__(self, territory: Territory) -> None:
+        self.matcher = CommuneMatcher(territory)
+        self.assign = lru_cache(maxsize=1 << 16)(self._assign)
+
+    def _assign(
+        self, cog: str, editorial: str, index: str, declared: str, point: Point | None
+    ) -> Assignment:
+        codes = [c for c in _SPLIT.split(cog.strip()) if c]
+        names = [n for raw in (editorial, index) for n in _NAME_SPLIT.split(clean(raw)) if n]
+        departements = [d for d in _SPLIT.split(declared.strip()) if d]
+        at = (point.lat, point.lon) if point is not None else None
+        return self.matcher.assign(codes, names, departements, at)
+
+
+def _source_records(
+    cols: Columns, rows: list[int], references: list[str], fields: Mapping[str, SourceField]
+) -> SourceRecords:
+    present = [name for name in fields if name not in cols.missing]
+    keys = [references[i] or f"ligne {cols.lines[i]}" for i in rows]
+    lines = [str(cols.lines[i]) for i in rows]
+    columns = [[cols[name][i] for i in rows] for name in present]
+    rows_out = [list(r) for r in zip(keys, lines, *columns, strict=True)]
+    return SourceRecords(columns=[KEY, LINE, *present], rows=rows_out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _list(value: str) -> str:
+    """A free-text multi-valued field, kept whole and in order (authors' ``dit`` included)."""
+    return join_multi(split_multi(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _centuries(main: str, secondary: str) -> str:
+    """Main then secondary construction centuries, each once."""
+    return join_multi(dict.fromkeys([*split_multi(main), *split_multi(secondary)]))
 
 
 def transform(
-    path: Path, entry: DatasetEntry, territory: Territory | None, stats: TransformStats
-) -> list[tuple[Any, ...]]:
+    path: Path,
+    entry: DatasetEntry,
+    fields: Mapping[str, SourceField],
+    territory: Territory | None,
+    stats: TransformStats,
+) -> TransformResult:
     """Published rows sorted by reference; ``territory=None`` keeps every notice.
 
     Works a column at a time with cached helpers: the national file (46,760 notices) repeats
     most values, so each distinct value is normalised once.
     """
-    cols = read_columns(path, FIELDS, REQUIRED, stats)
+    cols = read_columns(path, fields, stats)
     references = [clean(r).upper() for r in cols["reference"]]
-    keep: list[int] = []
-    communes: list[tuple[str, str]] = []
-    assign = (
-        partial(_assign, None)
-        if territory is None
-        else lru_cache(maxsize=1 << 16)(partial(_assign, territory))
-    )
-    for i, reference in enumerate(references):
-        line = cols.lines[i]
-        if not reference:
-            stats.problem("reference_vide", line)
+    updates = [iso_date(v) for v in cols["date_maj"]]
+    candidates = _latest_per_reference(references, updates, stats)
+
+    points = {i: _coordinates(cols["coordonnees"][i]) for i in candidates}
+    assigner = _Assigner(territory) if territory is not None else None
+    kept: list[int] = []
+    places: list[tuple[str, str, bool]] = []
+    for i in candidates:
+        point, point_note = points[i]
+        if assigner is None:
+            code = _SPLIT.split(cols["cog"][i].strip(), maxsplit=1)[0]
+            kept.append(i)
+            places.append((code, clean(cols["commune_editoriale"][i]), point_note == "hors_france"))
             continue
-        found = assign(
+        found = assigner.assign(
             cols["cog"][i],
             cols["commune_editoriale"][i],
             cols["commune_index"][i],
             cols["departement"][i],
+            point,
         )
-        if found is None:
+        label = references[i] or f"ligne {cols.lines[i]}"
+        for note in found.notes:
+            stats.problem(note, cols.lines[i], label)
+        if found.commune is None:
             stats.out_of_territory += 1
             continue
-        code, nom, note = found
-        if note:
-            stats.problem(note, line)
-            if note == "commune_par_nom":
-                log.info(
-                    "%s : commune retrouvée par son nom « %s » (code %s)",
-                    reference,
-                    nom,
+        if found.method != "code":
+            stats.problem(f"commune_par_{found.method}", cols.lines[i], label)
+            if NAME_DISAGREES not in found.notes:
+                log.debug(
+                    "%s : commune « %s » retrouvée par %s (code %s)",
+                    label,
+                    found.commune.nom,
+                    "son nom" if found.method == "nom" else "ses coordonnées",
                     cols["cog"][i] or "absent",
                 )
-        keep.append(i)
-        communes.append((code, nom))
+        if point_note:
+            stats.problem(point_note, cols.lines[i], label)
+        kept.append(i)
+        places.append(
+            (
+                found.commune.code,
+                found.commune.nom,
+                found.point_suspect or point_note == "hors_france",
+            )
+        )
+
+    source = _source_records(cols, kept, references, fields)
+    published = [(i, place) for i, place in zip(kept, places, strict=True) if references[i]]
+    stats.kept = len(published)
+    rows = _rows(entry, cols, published, references, updates, points)
+    rows.sort(key=lambda r: r[0])
+    return TransformResult(rows=rows, source=source)
+
+
+def _rows(
+    entry: DatasetEntry,
+    cols: Columns,
+    published: list[tuple[int, tuple[str, str, bool]]],
+    references: list[str],
+    updates: list[date | None],
+    points: dict[int, tuple[Point | None, str | None]],
+) -> list[tuple[Any, ...]]:
+    """The published rows, built a column at a time (each distinct value normalised once)."""
+    index = [i for i, _ in published]
 
     def column(name: str) -> list[str]:
         values = cols[name]
-        return [values[i] for i in keep]
+        return [values[i] for i in index]
 
-    updates = [iso_date(v) for v in column("date_maj")]
-    chosen = _keep_latest([references[i] for i in keep], updates, stats)
-    stats.kept = len(chosen)
-    kept_lines = [cols.lines[i] for i in keep]
     facts = [
         _protection_facts(h, t)
         for h, t in zip(
             column("historique_protection"), column("typologie_protection"), strict=True
         )
     ]
-    points = [_coordinates(c) for c in column("coordonnees")]
-    for line, point in zip(kept_lines, points, strict=True):
-        if point[3]:
-            stats.problem(point[3], line)
-    kept_refs = [references[i] for i in keep]
-    published: dict[str, list[Any]] = {
+    kept_points = [points[i][0] for i in index]
+    kept_refs = [references[i] for i in index]
+    values: dict[str, list[Any]] = {
         "reference": kept_refs,
         "titre": [clean(v) for v in column("titre")],
         "denomination": [vocabulary(v) for v in column("denomination")],
         "domaine": [vocabulary(v) for v in column("domaine")],
-        "code_insee": [c for c, _ in communes],
-        "commune": [n for _, n in communes],
+        "code_insee": [place[0] for _, place in published],
+        "commune": [place[1] for _, place in published],
         "adresse": [clean(v) for v in column("adresse")],
         "lieudit": [clean(v) for v in column("lieudit")],
         "cadastre": [clean(v) for v in column("cadastre")],
         "siecles": [
-            join_multi(dict.fromkeys(split_multi(a) + split_multi(b)))
+            _centuries(a, b)
             for a, b in zip(column("siecles"), column("siecles_secondaires"), strict=True)
         ],
-        "datation": _multi(column("datation")),
-        "auteurs": _multi(column("auteurs")),
+        "datation": [_list(v) for v in column("datation")],
+        "auteurs": [_list(v) for v in column("auteurs")],
         "statut_juridique": [vocabulary(v) for v in column("statut_juridique")],
         "nature_protection": [vocabulary(v) for v in column("nature_protection")],
         "statut_protection": [f[0] for f in facts],
@@ -240,13 +280,15 @@ def transform(
         "annee_premiere_protection": [f[2] for f in facts],
         "protections": [f[4] for f in facts],
         "precision_protection": [clean(v) for v in column("precision_protection")],
-        "latitude": [p[0] for p in points],
-        "longitude": [p[1] for p in points],
-        "hors_france": [p[2] for p in points],
+        "latitude": [p.lat if p else None for p in kept_points],
+        "longitude": [p.lon if p else None for p in kept_points],
+        "coordonnees_douteuses": [place[2] for _, place in published],
         "precision_localisation": [clean(v) for v in column("precision_localisation")],
         "date_creation_notice": [iso_date(v) for v in column("date_creation")],
-        "date_maj_notice": updates,
+        "date_maj_notice": [updates[i] for i in index],
         "lien_pop": [POP_NOTICE_URL.format(reference=r) for r in kept_refs],
     }
-    rows = list(zip(*(published[name] for name in entry.column_names), strict=True))
-    return [rows[i] for i in chosen]
+    return list(zip(*(values[name] for name in entry.column_names), strict=True))
+
+
+__all__: Sequence[str] = ["FIELDS", "POP_NOTICE_URL", "transform"]

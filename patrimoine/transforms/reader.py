@@ -10,6 +10,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from patrimoine.errors import SchemaError
+from patrimoine.transforms.fields import REQUIRED, SourceField
 from patrimoine.transforms.stats import TransformStats
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -27,16 +28,18 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def resolve_header(
-    header: Sequence[str], fields: Mapping[str, Sequence[str]], required: Sequence[str]
+    header: Sequence[str], fields: Mapping[str, SourceField]
 ) -> dict[str, int | None]:
     """Map canonical names to column positions; fail naming the missing required columns."""
     position = {name.strip().lower(): i for i, name in enumerate(header)}
     resolved: dict[str, int | None] = {}
-    for canonical, aliases in fields.items():
+    for canonical, spec in fields.items():
         resolved[canonical] = next(
-            (position[a.lower()] for a in aliases if a.lower() in position), None
+            (position[a.lower()] for a in spec.aliases if a.lower() in position), None
         )
-    missing = [fields[f][0] for f in required if resolved[f] is None]
+    missing = [
+        spec.label for f, spec in fields.items() if spec.level == REQUIRED and resolved[f] is None
+    ]
     if missing:
         known = sum(v is not None for v in resolved.values())
         hint = "" if known else " ; en-tête non reconnu (format de fichier inattendu)"
@@ -50,6 +53,8 @@ class Columns:
 
     lines: list[int]
     values: dict[str, list[str]]
+    missing: frozenset[str] = frozenset()
+    """Canonical fields the file does not have (their values read as "")."""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -60,8 +65,7 @@ class Columns:
 
 def read_columns(
     path: Path,
-    fields: Mapping[str, Sequence[str]],
-    required: Sequence[str],
+    fields: Mapping[str, SourceField],
     stats: TransformStats,
 ) -> Columns:
     """Read the wanted fields column-wise; skip empty rows; reject rows of the wrong width.
@@ -77,14 +81,19 @@ def read_columns(
             raise SchemaError("fichier source vide")
         delimiter = sniff_delimiter(first)
         header = next(csv.reader([first], delimiter=delimiter))
-        positions = resolve_header(header, fields, required)
+        positions = resolve_header(header, fields)
         present = [(name, pos) for name, pos in positions.items() if pos is not None]
         pick = itemgetter(*(pos for _, pos in present))
         width = len(header)
         lines: list[int] = []
         picked: list[tuple[str, ...]] = []
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"')
-        for line, row in enumerate(reader, start=2):
+        next_line = 2  # the header is line 1
+        for row in reader:
+            # The physical line where the record starts, not a record count: a quoted field
+            # may span lines (ODS exports), and "ligne N" must be the line people find.
+            line = next_line
+            next_line = reader.line_num + 2
             if len(row) != width:
                 if not any(row):
                     stats.empty_rows += 1
@@ -104,7 +113,7 @@ def read_columns(
     stats.read = len(lines)
     transposed = list(zip(*picked, strict=True)) if picked else [() for _ in present]
     values = {name: list(col) for (name, _), col in zip(present, transposed, strict=True)}
-    for name, pos in positions.items():
-        if pos is None:
-            values[name] = [""] * len(lines)
-    return Columns(lines=lines, values=values)
+    missing = frozenset(name for name, pos in positions.items() if pos is None)
+    for name in missing:
+        values[name] = [""] * len(lines)
+    return Columns(lines=lines, values=values, missing=missing)

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from patrimoine.catalog import DatasetEntry
 from patrimoine.errors import CatalogError
 from patrimoine.territory import Territory
 from patrimoine.transforms import merimee
+from patrimoine.transforms.fields import SourceField, with_catalog_aliases
+from patrimoine.transforms.result import TransformResult
 from patrimoine.transforms.stats import TransformStats
 
-Transform = Callable[[Path, DatasetEntry, Territory | None, TransformStats], list[tuple[Any, ...]]]
+TransformFunction = Callable[
+    [Path, DatasetEntry, Mapping[str, SourceField], Territory | None, TransformStats],
+    TransformResult,
+]
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A source family: the upstream columns it reads and the function that cleans them."""
+
+    run: TransformFunction
+    fields: Mapping[str, SourceField]
+
+    def fields_for(self, entry: DatasetEntry) -> dict[str, SourceField]:
+        return with_catalog_aliases(self.fields, entry)
+
+    def __call__(
+        self, path: Path, entry: DatasetEntry, territory: Territory | None, stats: TransformStats
+    ) -> TransformResult:
+        return self.run(path, entry, self.fields_for(entry), territory, stats)
+
 
 TRANSFORMS: dict[str, Transform] = {
-    "merimee": merimee.transform,
+    "merimee": Transform(merimee.transform, merimee.FIELDS),
 }
 
 
@@ -28,4 +50,4 @@ def get_transform(entry: DatasetEntry) -> Transform:
         ) from None
 
 
-__all__ = ["TRANSFORMS", "Transform", "get_transform"]
+__all__ = ["TRANSFORMS", "Transform", "TransformFunction", "get_transform"]

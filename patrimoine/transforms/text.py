@@ -58,21 +58,27 @@ def lower_first(value: str) -> str:
 
 
 def split_multi(value: str | None, separator: str = ";") -> list[str]:
-    """Split a multi-valued field, dropping empty parts and duplicates, keeping order."""
-    parts = (clean(p) for p in (value or "").split(separator))
-    seen: dict[str, None] = {}
-    for part in parts:
-        if part:
-            seen.setdefault(part, None)
-    return list(seen)
+    """Every non-empty part of a multi-valued field, trimmed, duplicates kept, in order.
+
+    Splitting on ``;`` cuts some values into fragments (``Mansart François;dit;X;dit;Y``
+    in ``Auteur_de_l_edifice``): dropping a repeated fragment would corrupt the value, so
+    only :func:`vocabulary` de-duplicates. The spaced `` ; `` splits the same way.
+    """
+    return [part for part in (clean(p) for p in (value or "").split(separator)) if part]
 
 
 def join_multi(values: Iterable[str]) -> str:
+    """The published form of a multi-valued field (``;`` with no spaces)."""
     return ";".join(values)
 
 
 @lru_cache(maxsize=1 << 16)
 def vocabulary(value: str | None, separator: str = ";") -> str:
-    """Normalise a multi-valued controlled vocabulary field (case, accents, apostrophes)."""
+    """Normalise a multi-valued controlled vocabulary field (case, accents, apostrophes).
+
+    Unlike :func:`split_multi`, duplicates are dropped *after* normalisation, keeping the
+    first: in a controlled vocabulary (``Denomination_de_l_edifice``, ``Domaine``,
+    ``Statut_juridique_de_l_edifice``) ``Eglise;église`` is one value spelt twice.
+    """
     items = (restore_accents(lower_first(v)) for v in split_multi(value, separator))
     return join_multi(dict.fromkeys(items))

@@ -5,12 +5,13 @@ The suite file is the JSON GX itself writes (``suite.to_json_dict()``)::
     {"name": …, "id": …, "expectations": [{"type", "kwargs", "meta", "severity", …}],
      "meta": …, "notes": …}
 
-Values that depend on the territory are written ``{"$PARAMETER": "name"}`` in the kwargs
-and supplied at run time through ``parameters``. An expectation's ``severity`` decides
-whether its failure blocks publication (``critical``) or is only reported (``warning``,
-``info``).
+Each expectation's ``meta.level`` says what its failure does (``row``: quarantine the
+failing records; ``blocking``: hold the dataset; ``warning``: report), and ``meta.title``,
+when present, is the French line a data manager reads when it fails. Values that depend on
+the territory or on the last run are written ``{"$PARAMETER": "name"}`` and supplied at
+run time through ``parameters``.
 
-GX decisions, measured on great_expectations 1.24 (see ``docs``/stack notes):
+GX decisions, measured on great_expectations 1.24 (see the stack notes):
 
 - GX is imported inside :func:`validate_frame` only: the import costs 3–5 s.
 - ``get_context(mode="ephemeral")``: any other mode may pick up a ``gx/`` folder and write.
@@ -20,26 +21,32 @@ GX decisions, measured on great_expectations 1.24 (see ``docs``/stack notes):
   ``CatalogError`` naming the file.
 - GX returns the results of expectations whose metrics raised (e.g. a missing column)
   *first*, not in suite order; each expectation is tagged with its position in ``meta``
-  so problems come back in suite order.
+  so problems come back in suite order within each level (blocking, row, warning).
 - The frame is validated with a fresh ``RangeIndex``: with ``result_format="COMPLETE"``
-  the ``unexpected_index_list`` then holds row positions, mapped back to ``frame[key]``.
+  the ``unexpected_index_list`` then holds every failing row position, mapped back to the
+  business keys (all of them for ``row`` expectations: the quarantine needs them).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 import operator
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patrimoine.errors import CatalogError
 from patrimoine.validation.report import (
-    CRITICAL,
+    BLOCKING,
+    GX_SEVERITY,
+    LEVELS,
     MAX_SAMPLES,
-    SEVERITIES,
+    ROW,
+    WARNING,
     Problem,
     ValidationReport,
 )
@@ -48,6 +55,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _PARAMETER = "$PARAMETER"
+_EXISTS = "expect_column_to_exist"
+_LEVEL_ORDER = {BLOCKING: 0, ROW: 1, WARNING: 2}
 _POSITION = "patrimoine_position"
 """Key added (in memory only) to each expectation's meta to restore the suite order."""
 
@@ -60,8 +69,8 @@ def load_suite_json(path: Path) -> dict[str, Any]:
 
     Raises:
         CatalogError: the file is missing, is not JSON, or is not a GX 1.x suite
-            (``name``, a list of ``expectations`` each with a ``type`` and ``kwargs``, a
-            known ``severity``). The message names the file.
+            (``name``, a list of ``expectations`` each with a ``type``, ``kwargs`` and a
+            known ``meta.level``). The message names the file.
     """
     try:
         with path.open(encoding="utf-8") as f:
@@ -92,10 +101,16 @@ def _shape_problem(data: Any) -> str | None:
             return f"attente n° {i + 1} : clé « type » manquante"
         if not isinstance(exp.get("kwargs", {}), dict):
             return f"attente n° {i + 1} : « kwargs » doit être un objet"
-        if exp.get("severity", CRITICAL) not in SEVERITIES:
+        level = (exp.get("meta") or {}).get("level")
+        if level not in LEVELS:
             return (
-                f"attente n° {i + 1} ({exp['type']}) : sévérité « {exp.get('severity')} » "
-                f"inconnue (attendu : {', '.join(SEVERITIES)})"
+                f"attente n° {i + 1} ({exp['type']}) : niveau meta.level « {level} » "
+                f"inconnu (attendu : {', '.join(LEVELS)})"
+            )
+        if exp.get("severity", GX_SEVERITY[level]) != GX_SEVERITY[level]:
+            return (
+                f"attente n° {i + 1} ({exp['type']}) : la sévérité GX « {exp['severity']} » "
+                f"ne correspond pas au niveau « {level} » ({GX_SEVERITY[level]})"
             )
     return None
 
@@ -125,75 +140,98 @@ def _parameter_names(value: Any) -> Iterator[str]:
 
 def validate_frame(
     frame: pd.DataFrame,
-    suite_path: Path,
+    suite: Mapping[str, Any],
     *,
     key: str,
     parameters: Mapping[str, Any] | None = None,
+    where: str = "",
 ) -> ValidationReport:
-    """Run the suite at ``suite_path`` on ``frame`` and report the failed expectations.
+    """Run ``suite`` (a loaded suite dict) on ``frame`` and report the failed expectations.
 
     Args:
         frame: the table to validate (never modified).
-        suite_path: a GX 1.x suite JSON file.
-        key: the business-key column; offending rows are reported by its values.
+        suite: a GX 1.x suite dict, as :func:`load_suite_json` returns it.
+        key: the column holding each row's business key; offending rows are named by it.
         parameters: values for the suite's ``{"$PARAMETER": name}`` placeholders
             (sets and tuples are passed to GX as sorted lists).
+        where: the suite's file, for error messages.
 
     Returns:
-        The report; ``report.success`` is False when a critical expectation failed. An
-        empty frame or a missing column gives failed expectations, not an exception.
+        The report. An empty frame or a missing column gives failed expectations, not an
+        exception.
 
     Raises:
-        CatalogError: the suite file is bad, or a parameter it needs was not supplied.
+        CatalogError: the suite is bad, or a parameter it needs was not supplied.
     """
-    data = load_suite_json(suite_path)
+    data = dict(suite)
+    where = where or str(data.get("name"))
+    problem = _shape_problem(data)  # a suite built in memory has not been through the loader
+    if problem:
+        raise CatalogError(f"Suite d'attentes {where} : {problem}")
     params = {name: _gx_parameter(value) for name, value in (parameters or {}).items()}
     missing = sorted(suite_parameters(data) - set(params))
     if missing:
         raise CatalogError(
-            f"Suite d'attentes {suite_path} : paramètre(s) non fourni(s) : {', '.join(missing)}"
+            f"Suite d'attentes {where} : paramètre(s) non fourni(s) : {', '.join(missing)}"
         )
 
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.exceptions.exceptions import GreatExpectationsError
 
-    suite = ExpectationSuite(**_tagged_suite(data, suite_path))
+    gx_suite = ExpectationSuite(**_tagged_suite(data, where))
+    levels = [exp["meta"]["level"] for exp in data["expectations"]]
+    titles = [(exp.get("meta") or {}).get("title") for exp in data["expectations"]]
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     table = frame.reset_index(drop=True)
     batch = (
         context.data_sources.add_pandas("patrimoine")
-        .add_dataframe_asset(data["name"])
+        .add_dataframe_asset(str(data["name"]))
         .add_batch_definition_whole_dataframe("frame")
         .get_batch(batch_parameters={"dataframe": table})
     )
     try:
         result = batch.validate(
-            suite, result_format="COMPLETE", expectation_parameters=params or None
+            gx_suite, result_format="COMPLETE", expectation_parameters=params or None
         )
     except (GreatExpectationsError, ValueError, TypeError) as exc:
         # Raised when parameters do not fit the suite (pydantic errors are ValueErrors);
         # failures on the data itself come back as failed results, not exceptions.
         raise CatalogError(
-            f"Suite d'attentes {suite_path} : paramètres invalides ({_shorten(str(exc))})"
+            f"Suite d'attentes {where} : paramètres invalides ({_shorten(str(exc))})"
         ) from exc
 
     keys = table[key] if key in table.columns else None
     columns = set(table.columns)
     failed = [(r.expectation_config, r) for r in result.results if not r.success]
-    problems = [
-        _problem(config, r.result, r.exception_info, keys, columns)
-        for config, r in sorted(failed, key=lambda item: _position(item[0]))
-        if config is not None
-    ]
-    problems.sort(key=lambda p: not p.blocking)  # stable: suite order within each group
+    problems = []
+    for config, r in sorted(failed, key=lambda item: _position(item[0])):
+        if config is None:
+            continue
+        position = _position(config)
+        problems.append(
+            _problem(
+                str(data["name"]),
+                config,
+                levels[position],
+                titles[position],
+                params,
+                r.result,
+                r.exception_info,
+                keys,
+                columns,
+            )
+        )
+    # The report's order: blocking first, then row, then warnings, each in suite order (the
+    # sort is stable, and comes after a row check that cannot name its rows became blocking).
+    problems.sort(key=lambda p: _LEVEL_ORDER[p.level])
     return ValidationReport(
         suite=str(data["name"]),
-        success=not any(p.blocking for p in problems),
         evaluated=len(result.results),
         row_count=len(table),
         problems=problems,
@@ -214,7 +252,7 @@ def _gx_parameter(value: Any) -> Any:
     return value
 
 
-def _tagged_suite(data: dict[str, Any], path: Path) -> dict[str, Any]:
+def _tagged_suite(data: dict[str, Any], where: str) -> dict[str, Any]:
     """A copy of the suite dict, each expectation checked by GX and tagged with its position."""
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -222,13 +260,16 @@ def _tagged_suite(data: dict[str, Any], path: Path) -> dict[str, Any]:
 
     tagged = copy.deepcopy(data)
     for i, exp in enumerate(tagged["expectations"]):
-        exp["meta"] = {**(exp.get("meta") or {}), _POSITION: i}
+        level = exp["meta"]["level"]
+        exp["meta"] = {**exp["meta"], _POSITION: i}
+        exp.setdefault("severity", GX_SEVERITY[level])
         try:
             ExpectationConfiguration(**exp).to_domain_obj()
         except Exception as exc:  # GX raises GX, pydantic and TypeError errors here
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CatalogError(
-                f"Suite d'attentes {path} : attente n° {i + 1} ({exp['type']}) invalide : {message}"
+                f"Suite d'attentes {where} : attente n° {i + 1} ({exp['type']}) invalide : "
+                f"{message}"
             ) from exc
     return tagged
 
@@ -236,8 +277,20 @@ def _tagged_suite(data: dict[str, Any], path: Path) -> dict[str, Any]:
 # --- From GX results to problems ----------------------------------------------------------
 
 
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _fill(title: str, fields: Mapping[str, Any]) -> str:
+    """Put ``{name}`` fields of a suite's ``meta.title``; anything else (``{8}``) stays."""
+    return _FIELD.sub(lambda m: str(fields.get(m.group(1), m.group(0))), title)
+
+
 def _problem(
+    suite: str,
     config: Any,
+    level: str,
+    title: str | None,
+    params: Mapping[str, Any],
     result: Mapping[str, Any],
     exception_info: Mapping[str, Any] | None,
     keys: pd.Series | None,
@@ -246,19 +299,32 @@ def _problem(
     kwargs: Mapping[str, Any] = config.kwargs
     column = kwargs.get("column")
     column = None if column is None else str(column)
-    severity = getattr(config.severity, "value", config.severity) or CRITICAL
     error = _exception_message(exception_info)
     values = result.get("unexpected_list")
     if values is None and "observed_value" in result:
         values = [result["observed_value"]]
+    indexes = result.get("unexpected_index_list") or []
+    all_keys = _keys(indexes, keys)
+    # A missing column makes a check on it impossible, except the check that it exists: for
+    # that one the absence *is* the failure, and the suite's title (which names the upstream
+    # spelling and how to fix it) is what the data manager must read.
+    missing = column is not None and column not in columns and config.type != _EXISTS
+    unevaluable = error is not None or missing
+    if level == ROW and (unevaluable or keys is None or "unexpected_index_list" not in result):
+        level = BLOCKING  # rows that cannot be named cannot be quarantined: hold the dataset
+    generic = _title(str(config.type), column, kwargs, result, error, columns)
+    if title and not unevaluable:
+        title = _fill(title, {"observed": result.get("observed_value"), **params})
     return Problem(
+        suite=suite,
         expectation=str(config.type),
         column=column,
-        severity=str(severity),
-        title=_title(str(config.type), column, kwargs, result, error, columns),
+        level=level,
+        title=title if title and not unevaluable else generic,
         unexpected_count=int(result.get("unexpected_count") or 0),
         sample_values=_distinct(_json_value(v) for v in values or []),
-        sample_keys=_sample_keys(result.get("unexpected_index_list") or [], keys),
+        sample_keys=all_keys[:MAX_SAMPLES],
+        keys=all_keys if level == ROW else [],
     )
 
 
@@ -280,22 +346,19 @@ def _exception_message(info: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-def _sample_keys(indexes: Iterable[Any], keys: pd.Series | None) -> list[str]:
+def _keys(indexes: Iterable[Any], keys: pd.Series | None) -> list[str]:
+    """Distinct business keys of the offending row positions, in row order."""
     if keys is None:
         return []
-    found: list[str] = []
+    found: dict[str, None] = {}
     for index in indexes:
         try:
             position = operator.index(index)
         except TypeError:  # GX gives dicts when index columns are configured
             continue
         value = _json_value(keys.iat[position])
-        label = f"ligne {position + 1}" if value is None or value == "" else str(value)
-        if label not in found:
-            found.append(label)
-            if len(found) == MAX_SAMPLES:
-                break
-    return found
+        found.setdefault(f"ligne {position + 1}" if value is None or value == "" else str(value))
+    return list(found)
 
 
 def _distinct(values: Iterable[Any]) -> list[Any]:

@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 
 from patrimoine.errors import RunFailed
+from patrimoine.pipeline import Outcome
 from tests.conftest import make_env
+from tests.pipeline.helpers import MERIMEE_ID, aube_rows, clermont_rows, csv_bytes
+from tests.servers import UpstreamServer, clermont_communes, upstream_env
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
+NAME = "monuments-historiques"
 
 
 @pytest.fixture
 def patrimoine_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Flows read their settings from the environment, like a deployed worker."""
     env = make_env(tmp_path)
-    saved = {k: os.environ.get(k) for k in env}
+    saved = {k: os.environ.get(k) for k in (*env, "PATRIMOINE_TERRITORY")}
     os.environ.update(env)
+    os.environ.pop("PATRIMOINE_TERRITORY", None)
     yield env
     for key, value in saved.items():
         if value is None:
@@ -34,10 +39,10 @@ def test_refresh_all_offline_then_unchanged(patrimoine_env: dict[str, str]) -> N
     state = refresh_all(offline=True, return_state=True)
     assert state.is_completed()
     (first,) = state.result()
-    assert first.status == "updated" and first.rows_published and first.rows_published > 0
+    assert first.status == "updated" and first.rows_published == 128
     assert set(first.timings) == {"extract", "transform", "validate", "stage", "publish"}
-    portal = Path(patrimoine_env["PATRIMOINE_PORTAL_DIR"]) / "monuments-historiques"
-    assert (portal / "metadata.json").is_file()
+    portal = Path(patrimoine_env["PATRIMOINE_PORTAL_DIR"]) / NAME
+    assert (portal / "metadata.json").is_file() and (portal / "changelog.csv").is_file()
 
     (second,) = refresh_all(offline=True)
     assert second.status == "unchanged"
@@ -49,7 +54,7 @@ def test_a_failing_dataset_fails_the_flow_after_running(
     from flows.refresh import refresh_dataset
 
     monkeypatch.setenv("PATRIMOINE_TERRITORY", "epci:200000000")  # not in the snapshot
-    state = refresh_dataset("monuments-historiques", offline=True, return_state=True)
+    state = refresh_dataset(NAME, offline=True, return_state=True)
     assert state.is_failed()
     error = state.result(raise_on_failure=False)
     assert isinstance(error, RunFailed)
@@ -58,10 +63,101 @@ def test_a_failing_dataset_fails_the_flow_after_running(
     assert "200000000" in (outcome.error or "")
 
 
+def _served(upstream: UpstreamServer) -> None:
+    upstream.add_epci("246300701", clermont_communes(), nom="Clermont Auvergne Métropole")
+    upstream.add_datagouv_dataset(
+        MERIMEE_ID, [("csv", "merimee.csv", csv_bytes(clermont_rows() + aube_rows()))]
+    )
+
+
+def _run_flow(
+    monkeypatch: pytest.MonkeyPatch, upstream: UpstreamServer
+) -> tuple[Outcome, dict[str, int]]:
+    """Run the on-demand flow; return the outcome and each task's number of attempts."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.refresh import refresh_dataset
+
+    for key, value in upstream_env(upstream).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PATRIMOINE_TASK_RETRIES", "1")
+    monkeypatch.setenv("PATRIMOINE_TASK_RETRY_DELAY", "0")
+    state = refresh_dataset(NAME, return_state=True)
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, RunFailed)
+    (outcome,) = error.outcomes
+    assert state.state_details.flow_run_id is not None
+    flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=flow_run)
+    attempts = {run.name.rsplit("-", 2)[0]: run.run_count for run in task_runs}
+    return outcome, attempts
+
+
+def test_prefect_retries_a_transient_failure(
+    patrimoine_env: dict[str, str], upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503 may heal: the extract task is tried again (HTTP retries inside each attempt)."""
+    _served(upstream)
+    path = f"/api/1/datasets/{MERIMEE_ID}/"
+    upstream.route(path).status(503, {"message": "maintenance"})
+    outcome, attempts = _run_flow(monkeypatch, upstream)
+    assert outcome.status == "failed" and outcome.stage == "extract"
+    assert attempts["extract"] == 2
+    assert upstream.count(path) == (2 + 1) * (1 + 1)  # (HTTP retries + 1) × (task retries + 1)
+
+
+def test_prefect_does_not_retry_what_cannot_heal(
+    patrimoine_env: dict[str, str], upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deleted dataset (410), a bad header: one attempt, one French line."""
+    _served(upstream)
+    upstream.delete_datagouv_dataset(MERIMEE_ID)
+    outcome, attempts = _run_flow(monkeypatch, upstream)
+    assert outcome.status == "failed" and "HTTP 410" in (outcome.error or "")
+    assert attempts["extract"] == 1
+    assert upstream.count(f"/api/1/datasets/{MERIMEE_ID}/") == 1
+
+
+def test_prefect_does_not_retry_an_unwritable_portal(
+    patrimoine_env: dict[str, str],
+    upstream: UpstreamServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _served(upstream)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("PATRIMOINE_PORTAL_DIR", str(blocker / "portal"))
+    outcome, attempts = _run_flow(monkeypatch, upstream)
+    assert outcome.status == "failed" and outcome.stage == "publish"
+    assert attempts["publish"] == 1 and attempts["extract"] == 1
+
+
+def test_retry_condition() -> None:
+    from patrimoine.errors import HTTPStatusError, NetworkError, SchemaError
+    from tasks import retry_if_transient
+
+    class State:
+        def __init__(self, exc: BaseException) -> None:
+            self.exc = exc
+
+        def result(self) -> None:
+            raise self.exc
+
+    assert retry_if_transient(None, None, State(HTTPStatusError("x", status_code=503)))
+    assert retry_if_transient(None, None, State(NetworkError("x", transient=True)))
+    assert not retry_if_transient(None, None, State(NetworkError("x", transient=False)))
+    assert not retry_if_transient(None, None, State(HTTPStatusError("x", status_code=404)))
+    assert not retry_if_transient(None, None, State(SchemaError("x")))
+    assert not retry_if_transient(None, None, State(ValueError("x")))
+
+
 def test_cli_runs_the_prefect_flow(
     patrimoine_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     from patrimoine.cli import main
 
     assert main(["run", "--offline"]) == 0
-    assert "monuments-historiques : mis à jour" in capsys.readouterr().out
+    assert f"{NAME} : mis à jour" in capsys.readouterr().out

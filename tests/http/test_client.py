@@ -7,17 +7,28 @@ import hashlib
 import json
 import logging
 import os
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from patrimoine.config import Settings
-from patrimoine.errors import DownloadIncomplete, HTTPStatusError, NotInSnapshot, SourceError
+from patrimoine.errors import (
+    DownloadIncomplete,
+    HTTPStatusError,
+    NetworkError,
+    NotInSnapshot,
+    SourceError,
+    is_transient,
+)
 from patrimoine.http import DownloadResult, HttpClient, MirrorTransport, open_client
+from tests.http.conftest import ConnectionScript, RawServer, read_head, reset
 from tests.servers import CLERMONT_EPCI_SIREN, Reply, Request, UpstreamServer, clermont_communes
 
 MakeSettings = Callable[..., Settings]
+StartRawServer = Callable[[ConnectionScript], RawServer]
 
 CSV = (
     "Reference;Titre_editorial_de_la_notice;Commune_forme_editoriale\n"
@@ -84,7 +95,21 @@ def test_404_is_final(client: HttpClient, upstream: UpstreamServer, sleeps: list
     assert caught.value.status_code == 404
     assert "404" in str(caught.value) and url in str(caught.value)
     assert caught.value.url == url
+    assert caught.value.transient is False
     assert upstream.count("/api/1/datasets/inconnu/") == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 425])
+def test_other_client_errors_are_final(
+    client: HttpClient, upstream: UpstreamServer, sleeps: list[float], status: int
+) -> None:
+    upstream.add_json("/x", {}).status(status)
+    with pytest.raises(HTTPStatusError) as caught:
+        client.get_json(upstream.url + "/x")
+    assert caught.value.status_code == status
+    assert not is_transient(caught.value)
+    assert upstream.count("/x") == 1
     assert sleeps == []
 
 
@@ -105,7 +130,7 @@ def test_503_twice_then_ok(
     assert sleeps == [0, 0]
 
 
-@pytest.mark.parametrize("status", [429, 500, 502, 504])
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 504])
 def test_other_transient_statuses_are_retried(
     client: HttpClient, upstream: UpstreamServer, status: int
 ) -> None:
@@ -119,9 +144,18 @@ def test_503_forever(client: HttpClient, upstream: UpstreamServer, sleeps: list[
     with pytest.raises(HTTPStatusError) as caught:
         client.get_json(upstream.url + "/down")
     assert caught.value.status_code == 503
+    assert caught.value.transient is True
     retries = client.settings.http_retries
     assert upstream.count("/down") == retries + 1 == 4
     assert len(sleeps) == retries
+
+
+def test_408_forever_is_transient(client: HttpClient, upstream: UpstreamServer) -> None:
+    upstream.add_json("/x", {}).status(408)
+    with pytest.raises(HTTPStatusError) as caught:
+        client.get_json(upstream.url + "/x")
+    assert caught.value.transient is True
+    assert upstream.count("/x") == client.settings.http_retries + 1
 
 
 def test_backoff_doubles(make_settings: MakeSettings, upstream: UpstreamServer) -> None:
@@ -163,23 +197,107 @@ def test_invalid_json_is_a_source_error(client: HttpClient, upstream: UpstreamSe
     assert upstream.count("/html") == 1
 
 
-def test_connection_refused_is_retried_then_source_error(
-    settings: Settings, sleeps: list[float]
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_refused_is_final(
+    settings: Settings, sleeps: list[float], downloads: Path
 ) -> None:
-    with UpstreamServer() as gone:
-        url = gone.url + "/api/1/datasets/x/"
-    with HttpClient(settings, sleep=sleeps.append) as client, pytest.raises(SourceError) as caught:
+    """No server: trying again in a few seconds cannot help, so it fails at once."""
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/api/1/datasets/x/"
+    with HttpClient(settings, sleep=sleeps.append) as client:
+        with pytest.raises(NetworkError) as caught:
+            client.get_json(url)
+        with pytest.raises(NetworkError) as on_download:
+            client.download(url, downloads / "x.json")
+    for error in (caught.value, on_download.value):
+        assert error.cause == f"connexion refusée par 127.0.0.1:{port}"
+        assert error.url == url and error.transient is False
+    assert sleeps == []
+
+
+def test_unresolvable_host_is_final(client: HttpClient, sleeps: list[float]) -> None:
+    url = "http://patrimoine-test.invalid/api/1/datasets/x/"
+    with pytest.raises(NetworkError) as caught:
         client.get_json(url)
-    assert "réseau" in caught.value.cause and caught.value.url == url
-    assert len(sleeps) == settings.http_retries
+    assert caught.value.cause == "nom d'hôte introuvable : patrimoine-test.invalid"
+    assert caught.value.url == url and caught.value.transient is False
+    assert sleeps == []
+
+
+def test_tls_failure_is_final(
+    client: HttpClient, raw_server: StartRawServer, sleeps: list[float]
+) -> None:
+    """An https URL on a plain-text port (or a bad certificate) will not heal by retrying."""
+
+    def plain_text(conn: socket.socket, index: int) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    server = raw_server(plain_text)
+    with pytest.raises(NetworkError) as caught:
+        client.get_json(f"https://127.0.0.1:{server.port}/x")
+    assert caught.value.cause.startswith("échec de la connexion sécurisée (TLS) avec 127.0.0.1")
+    assert caught.value.transient is False
+    assert server.connections == 1 and sleeps == []
+
+
+def test_unsupported_protocol_is_final(client: HttpClient, sleeps: list[float]) -> None:
+    with pytest.raises(NetworkError) as caught:
+        client.get_json("ftp://example.org/merimee.csv")
+    assert caught.value.cause == "protocole non pris en charge : ftp"
+    assert caught.value.transient is False and sleeps == []
 
 
 def test_read_timeout_is_retried(make_settings: MakeSettings, upstream: UpstreamServer) -> None:
     upstream.add_json("/slow", {}).delay(3)
     settings = make_settings(http_timeout="0.2", http_retries="1")
-    with HttpClient(settings) as client, pytest.raises(SourceError):
+    with HttpClient(settings) as client, pytest.raises(NetworkError) as caught:
         client.get_json(upstream.url + "/slow")
     assert upstream.count("/slow") == 2
+    assert caught.value.cause == "délai de réponse dépassé (0.2 s)"
+    assert caught.value.url == upstream.url + "/slow"
+    assert caught.value.transient is True
+
+
+def test_connect_timeout_is_retried(make_settings: MakeSettings, unanswered_url: str) -> None:
+    sleeps: list[float] = []
+    settings = make_settings(http_timeout="0.3", http_retries="2")
+    started = time.monotonic()
+    with HttpClient(settings, sleep=sleeps.append) as client, pytest.raises(NetworkError) as caught:
+        client.get_json(unanswered_url)
+    assert len(sleeps) == 2  # three attempts
+    assert time.monotonic() - started >= 0.9
+    assert caught.value.cause.startswith("délai de connexion dépassé (0.3 s)")
+    assert caught.value.transient is True
+
+
+def test_body_cut_short_is_retried(client: HttpClient, upstream: UpstreamServer) -> None:
+    upstream.add_json("/x", {"ok": True, "pad": "x" * 100}).truncate(1, 10)
+    assert client.get_json(upstream.url + "/x")["ok"] is True
+    assert upstream.count("/x") == 2
+
+
+def test_connection_reset_before_the_answer_is_retried(
+    client: HttpClient, raw_server: StartRawServer, sleeps: list[float]
+) -> None:
+    def reset_always(conn: socket.socket, index: int) -> None:
+        read_head(conn)
+        reset(conn)
+
+    server = raw_server(reset_always)
+    url = f"http://127.0.0.1:{server.port}/api/1/datasets/x/"
+    with pytest.raises(NetworkError) as caught:
+        client.get_json(url)
+    assert caught.value.cause == "connexion interrompue par le serveur"
+    assert caught.value.url == url and caught.value.transient is True
+    assert server.connections == client.settings.http_retries + 1
+    assert len(sleeps) == client.settings.http_retries
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,14 +321,21 @@ def test_download_streams_to_disk(
 
 
 def test_second_download_is_conditional(
-    client: HttpClient, upstream: UpstreamServer, downloads: Path
+    client: HttpClient,
+    upstream: UpstreamServer,
+    downloads: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """An intact cache (size and sha256 as recorded) is reused on a 304."""
     url = publish(upstream)
     dest = downloads / "merimee.csv"
     first = client.download(url, dest)
     os.utime(dest, ns=(PAST_NS, PAST_NS))
 
-    second = client.download(url, dest)
+    with caplog.at_level(logging.WARNING, logger="patrimoine.http.client"):
+        second = client.download(url, dest)
+
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
     request = upstream.requests_to(url)[-1]
     assert request.headers["If-None-Match"] == first.etag
@@ -288,6 +413,8 @@ def test_truncated_always_leaves_no_file(
     with pytest.raises(DownloadIncomplete) as caught:
         client.download(url, dest)
     assert caught.value.url == url
+    assert caught.value.cause == f"fichier tronqué : 20 octets reçus sur {len(CSV)} annoncés"
+    assert caught.value.transient is True
     assert upstream.count(path_of(url)) == client.settings.http_retries + 1
     assert list(downloads.iterdir()) == []
 
@@ -321,6 +448,166 @@ def test_failed_attempts_then_success_on_a_file(
     result = client.download(url, downloads / "m.csv")
     assert result.sha256 == sha256(CSV)
     assert upstream.count(path_of(url)) == 3
+
+
+def test_download_final_and_transient_statuses(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path, sleeps: list[float]
+) -> None:
+    url = publish(upstream)
+    upstream.route(url).status(403)
+    with pytest.raises(HTTPStatusError) as forbidden:
+        client.download(url, downloads / "m.csv")
+    assert forbidden.value.transient is False and sleeps == []
+    upstream.route(url).status(503)
+    with pytest.raises(HTTPStatusError) as down:
+        client.download(url, downloads / "m.csv")
+    assert down.value.transient is True
+    assert upstream.count(path_of(url)) == 1 + client.settings.http_retries + 1
+
+
+def csv_response(body: bytes) -> bytes:
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + body
+
+
+def reset_mid_body(times: int | None) -> ConnectionScript:
+    """Announce the whole CSV, send 40 bytes, then reset; ``times`` connections (None: all)."""
+
+    def script(conn: socket.socket, index: int) -> None:
+        read_head(conn)
+        if times is not None and index >= times:
+            conn.sendall(csv_response(CSV))
+            return
+        conn.sendall(csv_response(CSV)[: -len(CSV) + 40])
+        time.sleep(0.1)  # let the client read the head and start on the body
+        reset(conn)
+
+    return script
+
+
+def test_connection_reset_mid_body_is_retried(
+    client: HttpClient, raw_server: StartRawServer, downloads: Path, sleeps: list[float]
+) -> None:
+    server = raw_server(reset_mid_body(1))
+    dest = downloads / "merimee.csv"
+    result = client.download(f"http://127.0.0.1:{server.port}/merimee.csv", dest)
+    assert (result.sha256, result.not_modified) == (sha256(CSV), False)
+    assert dest.read_bytes() == CSV
+    assert server.connections == 2 and len(sleeps) == 1
+    assert leftovers(downloads) == []
+
+
+def test_connection_reset_mid_body_always_is_download_incomplete(
+    client: HttpClient, raw_server: StartRawServer, downloads: Path
+) -> None:
+    server = raw_server(reset_mid_body(None))
+    url = f"http://127.0.0.1:{server.port}/merimee.csv"
+    with pytest.raises(DownloadIncomplete) as caught:
+        client.download(url, downloads / "merimee.csv")
+    assert caught.value.cause == f"fichier tronqué : 40 octets reçus sur {len(CSV)} annoncés"
+    assert caught.value.url == url and caught.value.transient is True
+    assert server.connections == client.settings.http_retries + 1
+    assert list(downloads.iterdir()) == []
+
+
+def cut_at_a_line_end(dest: Path, meta: Path) -> None:
+    dest.write_bytes(CSV[: CSV.index(b"\n") + 1])
+
+
+def cut_mid_line(dest: Path, meta: Path) -> None:
+    dest.write_bytes(CSV[: len(CSV) - 12])
+
+
+def flip_one_byte(dest: Path, meta: Path) -> None:
+    data = bytearray(dest.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    dest.write_bytes(bytes(data))
+
+
+def delete_sidecar(dest: Path, meta: Path) -> None:
+    meta.unlink()
+
+
+def garble_sidecar(dest: Path, meta: Path) -> None:
+    meta.write_text('{"url": "http://', encoding="utf-8")
+
+
+def sidecar_of_another_url(dest: Path, meta: Path) -> None:
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**data, "url": data["url"] + "?v=1"}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        cut_at_a_line_end,
+        cut_mid_line,
+        flip_one_byte,
+        delete_sidecar,
+        garble_sidecar,
+    ],
+)
+def test_damaged_cache_is_downloaded_again(
+    client: HttpClient,
+    upstream: UpstreamServer,
+    downloads: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: Callable[[Path, Path], None],
+) -> None:
+    """A cache that is not what its sidecar records is never reused on a 304."""
+    url = publish(upstream)
+    dest = downloads / "merimee.csv"
+    client.download(url, dest)
+    damage(dest, downloads / "merimee.csv.http.json")
+
+    with caplog.at_level(logging.WARNING, logger="patrimoine.http.client"):
+        again = client.download(url, dest)
+
+    request = upstream.requests_to(url)[-1]
+    assert request.headers["If-None-Match"] is None
+    assert request.headers["If-Modified-Since"] is None
+    assert (again.sha256, again.size, again.not_modified) == (sha256(CSV), len(CSV), False)
+    assert dest.read_bytes() == CSV
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage().startswith("Fichier en cache ")
+    assert warning.getMessage().endswith(f" : nouveau téléchargement de {url}")
+    assert client.download(url, dest).not_modified is True  # the sidecar is sound again
+
+
+def test_a_new_url_is_downloaded_without_a_warning(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """data.gouv.fr moves a replaced file to a new URL: a normal night, not a damaged cache."""
+    url = publish(upstream)
+    dest = downloads / "merimee.csv"
+    client.download(url, dest)
+    sidecar_of_another_url(dest, downloads / "merimee.csv.http.json")
+    with caplog.at_level(logging.INFO, logger="patrimoine.http.client"):
+        again = client.download(url, dest)
+    assert upstream.requests_to(url)[-1].headers["If-None-Match"] is None
+    assert (again.sha256, again.not_modified) == (sha256(CSV), False)
+    assert [r.levelno for r in caplog.records if "Nouvelle URL" in r.getMessage()] == [logging.INFO]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_304_to_an_unconditional_request_is_a_server_error(
+    client: HttpClient, upstream: UpstreamServer, downloads: Path, sleeps: list[float]
+) -> None:
+    """A damaged cache sends no validators, so a 304 then cannot mean "reuse it"."""
+    url = publish(upstream)
+    dest = downloads / "merimee.csv"
+    client.download(url, dest)
+    cut_at_a_line_end(dest, downloads / "merimee.csv.http.json")
+    upstream.route(url).set_responder(Reply(304, b"", {}))
+
+    with pytest.raises(SourceError) as caught:
+        client.download(url, dest)
+
+    assert "304" in caught.value.cause and "sans en-tête conditionnel" in caught.value.cause
+    assert caught.value.url == url and caught.value.transient is False
+    assert upstream.requests_to(url)[-1].headers["If-None-Match"] is None
+    assert sleeps == []
 
 
 def test_download_of_a_gzip_encoded_response_is_decoded(

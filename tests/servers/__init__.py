@@ -12,6 +12,8 @@ suite); the fixtures built on them for the HTTP client tests are in ``tests/http
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from .base import BaseServer, RecordedRequest, Reply, Request, Route, http_date, query_key
@@ -29,6 +31,7 @@ __all__ = [
     "http_date",
     "make_commune",
     "query_key",
+    "real_contours",
     "square",
     "upstream_env",
 ]
@@ -98,16 +101,25 @@ def make_commune(
     return commune
 
 
-def clermont_communes() -> list[dict[str, Any]]:
-    """The 21 member communes, with real codes and SYNTHETIC contours.
+CONTOURS_FILE = (
+    Path(__file__).resolve().parents[2]
+    / "snapshot"
+    / "inputs"
+    / "contours-clermont-auvergne-metropole.geojson"
+)
 
-    Each contour is a 0.04° square on a 5-column grid around Clermont-Ferrand
-    (lon 2.98–3.18, lat 45.70–45.86); the squares do not overlap.
-    """
+
+def real_contours() -> dict[str, dict[str, Any]]:
+    """INSEE code → the real (simplified IGN Admin Express) contour of each member commune."""
+    collection = json.loads(CONTOURS_FILE.read_text(encoding="utf-8"))
+    return {f["properties"]["code"]: f["geometry"] for f in collection["features"]}
+
+
+def clermont_communes() -> list[dict[str, Any]]:
+    """The 21 member communes, with real codes and real (simplified) contours."""
+    contours = real_contours()
     communes = []
-    for index, (code, nom, siren, postaux, population) in enumerate(_CLERMONT):
-        row, column = divmod(index, 5)
-        lon, lat = 2.98 + 0.05 * column, 45.70 + 0.05 * row
+    for code, nom, siren, postaux, population in _CLERMONT:
         communes.append(
             make_commune(
                 code,
@@ -116,7 +128,7 @@ def clermont_communes() -> list[dict[str, Any]]:
                 codes_postaux=postaux,
                 population=population,
                 code_epci=CLERMONT_EPCI_SIREN,
-                contour=square(lon, lat, 0.02),
+                contour=contours[code],
             )
         )
     return communes

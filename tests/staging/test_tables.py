@@ -1,140 +1,124 @@
+"""The per-dataset tables: candidate load, staged table and its key, schema evolution."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
 
-from patrimoine.catalog import load_catalog
-from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import StagingError
-from patrimoine.staging import ledger, tables
-from patrimoine.staging.db import migrate
-
-ENTRY = load_catalog(PROJECT_DIR / "catalog")["monuments-historiques"]
+from patrimoine.staging import tables
+from tests.staging.support import MONUMENTS, at, contents, monument, museums, stage, staged
 
 
-def row(ref: str, titre: str = "Maison", lat: float | None = 45.77) -> list[object]:
-    values: dict[str, object] = {c: None for c in ENTRY.column_names}
-    values.update(
-        reference=ref,
-        titre=titre,
-        code_insee="63113",
-        commune="Clermont-Ferrand",
-        protection_partielle=False,
-        hors_france=False,
-        latitude=lat,
-        longitude=3.08,
-        date_maj_notice=date(2026, 7, 24),
-        protections="[]",
-        lien_pop=f"https://pop/{ref}",
+def test_load_and_read_a_candidate(engine: Engine) -> None:
+    loaded = tables.load_candidate(
+        engine, MONUMENTS, [monument("PA00000002", titre="Hôtel"), monument("PA00000001")]
     )
-    return [values[c] for c in ENTRY.column_names]
+    assert (loaded.table, loaded.rows) == ("cand_monuments_historiques", 2)
+    rows = tables.read_rows(engine, MONUMENTS, "cand_monuments_historiques")
+    assert [r[0] for r in rows] == ["PA00000001", "PA00000002"]  # ordered by key
+    first = dict(zip(MONUMENTS.column_names, rows[0], strict=True))
+    assert first["date_maj_notice"] == date(2026, 7, 24)
+    assert first["protection_partielle"] is False
+    assert first["annee_premiere_protection"] == 1983
+    assert first["latitude"] == 45.77
+    assert dict(zip(MONUMENTS.column_names, rows[1], strict=True))["titre"] == "Hôtel"
 
 
-def history(engine: Engine) -> list[tuple[str, str]]:
-    with engine.connect() as conn:
-        result = conn.execute(text("SELECT record_key, change FROM record_history ORDER BY 1, 2"))
-        return [tuple(r) for r in result]
+def test_missing_text_is_empty_and_missing_typed_values_are_null(engine: Engine) -> None:
+    values = monument("PA00000001", titre="", latitude=None, date_maj_notice=None)
+    values[MONUMENTS.column_names.index("adresse")] = None  # a transform that gave None
+    tables.load_candidate(engine, MONUMENTS, [values])
+    (loaded,) = tables.read_rows(engine, MONUMENTS, "cand_monuments_historiques")
+    row = dict(zip(MONUMENTS.column_names, loaded, strict=True))
+    assert row["titre"] == "" and row["adresse"] == ""  # "" on both backends
+    assert row["latitude"] is None and row["date_maj_notice"] is None
 
 
-def test_migrations_are_recorded_once(engine: Engine) -> None:
-    assert migrate(engine) == []
-    with engine.connect() as conn:
-        versions = [r[0] for r in conn.execute(text("SELECT version FROM schema_migrations"))]
-    assert versions == ["20261129_initial"]
-
-
-def test_load_diff_promote_and_history(engine: Engine) -> None:
-    loaded = tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002")])
-    assert loaded.rows == 2 and loaded.table == "cand_monuments_historiques"
-    first = tables.diff_candidate(engine, ENTRY)
-    assert (first.added, first.removed, first.changed) == (2, 0, 0)
-    tables.promote(engine, ENTRY, "run1")
-    assert not tables.table_exists(engine, "cand_monuments_historiques")
-    staged = tables.read_rows(engine, ENTRY, "stg_monuments_historiques")
-    assert [r[0] for r in staged] == ["PA00000001", "PA00000002"]
-    assert staged[0][ENTRY.column_names.index("date_maj_notice")] == date(2026, 7, 24)
-    assert staged[0][ENTRY.column_names.index("protection_partielle")] is False
-
-    tables.load_candidate(engine, ENTRY, [row("PA00000002", "Hôtel"), row("PA00000003")])
-    second = tables.diff_candidate(engine, ENTRY)
-    assert (second.added, second.removed, second.changed) == (1, 1, 1)
-    assert second.samples == {
-        "added": ["PA00000003"],
-        "removed": ["PA00000001"],
-        "changed": ["PA00000002"],
-    }
-    tables.promote(engine, ENTRY, "run2")
-    assert history(engine) == [
-        ("PA00000001", "added"),
-        ("PA00000001", "removed"),
-        ("PA00000002", "added"),
-        ("PA00000002", "changed"),
-        ("PA00000003", "added"),
+def test_a_new_load_replaces_the_candidate(engine: Engine) -> None:
+    tables.load_candidate(engine, MONUMENTS, [monument("PA00000001"), monument("PA00000002")])
+    tables.load_candidate(engine, MONUMENTS, [monument("PA00000003")])
+    assert [r[0] for r in tables.read_rows(engine, MONUMENTS, "cand_monuments_historiques")] == [
+        "PA00000003"
     ]
+    tables.drop_candidate(engine, MONUMENTS)
+    assert not tables.table_exists(engine, "cand_monuments_historiques")
+    tables.drop_candidate(engine, MONUMENTS)  # nothing to drop is fine
 
 
-def test_identical_candidate_has_an_empty_diff(engine: Engine) -> None:
-    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=None)])
-    tables.promote(engine, ENTRY, "run1")
-    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=None)])
-    assert tables.diff_candidate(engine, ENTRY).is_empty
-    tables.load_candidate(engine, ENTRY, [row("PA00000001"), row("PA00000002", lat=45.0)])
-    assert tables.diff_candidate(engine, ENTRY).changed == 1  # NULL to a value is a change
-
-
-def test_empty_strings_and_nulls_survive_the_load(engine: Engine) -> None:
-    values = row("PA00000001", titre="", lat=None)
-    tables.load_candidate(engine, ENTRY, [values])
-    (loaded,) = tables.read_rows(engine, ENTRY, "cand_monuments_historiques")
-    names = ENTRY.column_names
-    assert loaded[names.index("titre")] == ""
-    assert loaded[names.index("latitude")] is None
-    assert loaded[names.index("adresse")] == ""  # a missing text value is "" on both backends
+def test_a_candidate_may_hold_duplicate_and_empty_keys(engine: Engine) -> None:
+    """The candidate has no key: duplicates must reach validation, not crash the load."""
+    rows = [monument("PA00000001"), monument("PA00000001", titre="Autre"), monument("")]
+    assert tables.load_candidate(engine, MONUMENTS, rows).rows == 3
 
 
 def test_failed_load_leaves_the_staged_table_untouched(engine: Engine) -> None:
-    tables.load_candidate(engine, ENTRY, [row("PA00000001")])
-    tables.promote(engine, ENTRY, "run1")
+    stage(engine, MONUMENTS, [monument("PA00000001")], "r1", at(0))
+    before = contents(engine, "stg_monuments_historiques")
 
     def broken() -> Iterator[list[object]]:  # a source that breaks half-way through
-        yield row("PA00000009")
-        raise StagingError("source cassée")
+        yield monument("PA00000009")
+        raise OSError("source cassée")
 
-    with pytest.raises(StagingError):
-        tables.load_candidate(engine, ENTRY, broken())
-    assert [r[0] for r in tables.read_rows(engine, ENTRY, "stg_monuments_historiques")] == [
-        "PA00000001"
+    with pytest.raises(OSError, match="source cassée"):
+        tables.load_candidate(engine, MONUMENTS, broken())
+    with pytest.raises(StagingError, match="chargement de cand_monuments_historiques"):
+        tables.load_candidate(engine, MONUMENTS, [monument("PA1", date_maj_notice="hier")])
+    assert contents(engine, "stg_monuments_historiques") == before
+
+
+def test_the_staged_table_is_keyed_on_the_business_key(engine: Engine, project: Path) -> None:
+    entry = museums(project)
+    stage(engine, entry, [["M0001", 2023, "Musée", 10, 0.5]], "r1", at(0))
+    pk = inspect(engine).get_pk_constraint("stg_frequentation_musees")
+    assert pk["constrained_columns"] == ["identifiant_museofile", "annee"]
+    assert tables.has_primary_key(engine, entry)
+    assert not inspect(engine).get_pk_constraint("hist_frequentation_musees")[
+        "constrained_columns"
+    ]  # the history holds several versions per key
+    table = tables.staged_table(entry)
+    with engine.begin() as conn:  # another year of the same museum is another record
+        conn.execute(table.insert().values(identifiant_museofile="M0001", annee=2024))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(table.insert().values(identifiant_museofile="M0001", annee=2023))
+
+
+def test_evolve_adds_new_columns_and_drops_dropped_ones(engine: Engine, project: Path) -> None:
+    entry = museums(project)
+    stage(engine, entry, [["M0001", 2023, "Musée", 10, 0.5]], "r1", at(0))
+    evolved = museums(
+        project,
+        [{"name": "ville", "type": "string"}, {"name": "surface", "type": "number"}],
+        without=["taux_gratuite"],
+    )
+    with engine.begin() as conn:
+        assert tables.evolve(conn, evolved, drop=["taux_gratuite"]) == ["ville", "surface"]
+    assert tables.existing_columns(engine, "stg_frequentation_musees") == [
+        "identifiant_museofile",
+        "annee",
+        "nom_musee",
+        "frequentation_totale",
+        "ville",
+        "surface",
     ]
+    (row,) = contents(engine, "stg_frequentation_musees")
+    assert row["ville"] == "" and row["surface"] is None  # text is never null when staged
+    assert tables.has_primary_key(engine, evolved)  # kept through SQLite's table rebuild
+    history = tables.existing_columns(engine, "hist_frequentation_musees")
+    assert {"ville", "surface", "taux_gratuite"} <= set(history)  # history keeps old values
+    (version,) = contents(engine, "hist_frequentation_musees")
+    assert version["taux_gratuite"] == 0.5
+    with engine.begin() as conn:  # nothing left to do
+        assert tables.evolve(conn, evolved, drop=["taux_gratuite"]) == []
 
 
-def test_ledger_start_finish_and_last_runs(engine: Engine) -> None:
-    record = ledger.RunRecord(
-        run_id="r1",
-        dataset="monuments-historiques",
-        started_at=datetime(2026, 11, 29, 2, 30, tzinfo=UTC),
-    )
-    ledger.start(engine, record)
-    record.status, record.stage, record.rows_read = "failed", "extract", 10
-    record.error, record.details = (
-        "[jeu « monuments-historiques », étape extract] HTTP 503",
-        {"a": 1},
-    )
-    ledger.finish(engine, record)
-    (saved,) = ledger.runs_of(engine, "monuments-historiques")
-    assert saved["status"] == "failed" and saved["rows_read"] == 10
-    assert saved["ended_at"] is not None and "HTTP 503" in saved["error"]
-    assert ledger.last_runs(engine)["monuments-historiques"]["status"] == "failed"
-
-
-def test_runs_left_running_by_a_dead_process_are_closed(engine: Engine) -> None:
-    started = datetime(2026, 11, 29, 2, 30, tzinfo=UTC)
-    ledger.start(engine, ledger.RunRecord("dead", "monuments-historiques", started))
-    ledger.start(engine, ledger.RunRecord("alive", "monuments-historiques", started))
-    ledger.start(engine, ledger.RunRecord("other", "musees", started))
-    assert ledger.close_interrupted(engine, "monuments-historiques", "alive") == 1
-    statuses = {r["run_id"]: r["status"] for r in ledger.runs_of(engine, "monuments-historiques")}
-    assert statuses == {"dead": "interrupted", "alive": "running"}
-    assert ledger.runs_of(engine, "musees")[0]["status"] == "running"
+def test_read_rows_reads_missing_columns_as_null(engine: Engine, project: Path) -> None:
+    entry = museums(project)
+    stage(engine, entry, [["M0001", 2023, "Musée", 10, 0.5]], "r1", at(0))
+    evolved = museums(project, [{"name": "ville", "type": "string"}])
+    assert staged(engine, evolved) == [("M0001", 2023, "Musée", 10, 0.5, None)]

@@ -46,6 +46,22 @@ PA00091016     ``duplicate_reference``      appears twice: the second copy, the 
                                             the sample, differs only by a later
                                             ``Date_de_la_derniere_mise_a_jour``
                                             (``2026-11-19``)
+PA00091017     ``protection_one_digit_month`` ``1926/3/12 : classé MH``
+PA00091018     ``protection_classe_then_``  empty typology, ``1926/03/12 : classé MH;
+               ``partly_inscrit``           1994/07/08 : inscrit MH partiellement``
+PA00091019     ``authors_with_fragments``   ``Jeanneret Charles-Edouard;dit;Le Corbusier
+                                            (architecte);Jeanneret Pierre;dit;…``
+PA00091020     ``duplicate_newer_elsewhere`` a newer copy (``2026-11-19``) sits in Riom
+                                            (63300), at the very end of the sample
+PA00091021     ``far_away_coordinates``     Clermont-Ferrand's code, a point in La Réunion
+PA00091022     ``namesake_without_code_``   ``Beaumont`` without code nor département, a
+               ``or_departement``           point in Beaumont (Haute-Savoie)
+PA00091023     ``code_name_disagree``       Clermont-Ferrand's code, the name ``Royat``
+(none)         ``empty_reference``          a full notice whose ``Reference`` is ``""``
+PA0009102X     ``malformed_reference``      ``PA0009102`` + ``X`` (fails ``^PA\\d{8}$``)
+PA00091026     ``empty_title``              ``Titre_editorial_de_la_notice`` = ``""``
+PA00091027     ``implausible_protection_``  ``2206/03/12 : inscrit MH`` (a typo of the year)
+               ``year``
 (none)         ``empty_line``               a row whose 78 fields are all ``""``, inserted
                                             in the middle of the regular notices
 =============  ===========================  ==================================================
@@ -70,9 +86,9 @@ import math
 import random
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = [
     "CAM_CODES",
@@ -90,6 +106,7 @@ __all__ = [
     "sample_rows",
     "synthetic_contour",
     "trap_reference",
+    "with_contours",
     "write_merimee_csv",
 ]
 
@@ -196,6 +213,8 @@ class Commune:
     region: str
     lat: float
     lon: float
+    contour: Mapping[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+    """A GeoJSON (Multi)Polygon: when given, generated points fall inside it."""
 
 
 REGION_NAMES: dict[str, str] = {
@@ -329,6 +348,9 @@ OTHER_COMMUNES: tuple[Commune, ...] = (
     Commune("97105", "Basse-Terre", "971", "01", 15.9972, -61.7261),
 )
 
+ELSEWHERE = next(c for c in OTHER_COMMUNES if c.code == "63300")
+"""Riom: where the newer copy of ``duplicate_newer_elsewhere`` sits, outside the territory."""
+
 #: Approximate centres of the communes this module knows, by INSEE code.
 COMMUNE_CENTRES: dict[str, tuple[float, float]] = {
     c.code: (c.lat, c.lon) for c in (*_CAM_COMMUNES, *OTHER_COMMUNES)
@@ -408,7 +430,9 @@ def synthetic_contour(commune: Commune, communes: Sequence[Commune]) -> list[lis
 
 
 def _point_near(rng: random.Random, commune: Commune, radius_km: float) -> tuple[float, float]:
-    """A random point within ``radius_km`` of the commune centre."""
+    """A random point within ``radius_km`` of the commune centre (inside its contour if any)."""
+    if commune.contour is not None:
+        return _point_inside(rng, commune.contour)
     distance = radius_km * math.sqrt(rng.random())
     angle = rng.uniform(0.0, 2 * math.pi)
     lat = commune.lat + distance * math.sin(angle) / _KM_PER_DEGREE
@@ -416,6 +440,44 @@ def _point_near(rng: random.Random, commune: Commune, radius_km: float) -> tuple
         _KM_PER_DEGREE * math.cos(math.radians(commune.lat))
     )
     return lat, lon
+
+
+def _point_inside(rng: random.Random, contour: Mapping[str, Any]) -> tuple[float, float]:
+    """A random point of a polygon, at least ~150 m inside its border (rejection sampling)."""
+    from shapely.geometry import Point, shape
+
+    polygon = shape(contour)
+    inner = polygon.buffer(-0.002) if not polygon.buffer(-0.002).is_empty else polygon
+    west, south, east, north = polygon.bounds
+    for _ in range(10_000):
+        lon, lat = rng.uniform(west, east), rng.uniform(south, north)
+        if inner.contains(Point(lon, lat)):
+            return lat, lon
+    point = polygon.representative_point()
+    return point.y, point.x
+
+
+def with_contours(
+    communes: Iterable[Commune], contours: Mapping[str, Mapping[str, Any]]
+) -> list[Commune]:
+    """The communes centred on, and sampled inside, their real contours (when known)."""
+    placed = []
+    for commune in communes:
+        contour = contours.get(commune.code)
+        if contour is None:
+            placed.append(commune)
+            continue
+        lat, lon = commune_centre(contour)
+        placed.append(replace(commune, lat=lat, lon=lon, contour=contour))
+    return placed
+
+
+def commune_centre(contour: Mapping[str, Any]) -> tuple[float, float]:
+    """(lat, lon) of a point surely inside the contour (not the centroid of a crescent)."""
+    from shapely.geometry import shape
+
+    point = shape(contour).representative_point()
+    return round(point.y, 5), round(point.x, 5)
 
 
 def _format_coordinate(value: float) -> str:
@@ -700,6 +762,17 @@ TRAPS: tuple[str, ...] = (
     "denomination_capitalised",
     "denomination_lower_case",
     "duplicate_reference",
+    "protection_one_digit_month",
+    "protection_classe_then_partly_inscrit",
+    "authors_with_fragments",
+    "duplicate_newer_elsewhere",
+    "far_away_coordinates",
+    "namesake_without_code_or_departement",
+    "code_name_disagree",
+    "empty_reference",
+    "malformed_reference",
+    "empty_title",
+    "implausible_protection_year",
     "empty_line",
 )
 _TRAP_NOTICES = TRAPS[:-1]  # the ones carried by a notice with a reference
@@ -1103,6 +1176,40 @@ def _apply_trap(
         row["Precision_de_la_protection"] = (
             "Façades et toitures sur rue ; escalier : inscription par arrêté du 14 mai 1990"
         )
+    elif trap == "protection_one_digit_month":
+        row["Date_et_typologie_de_la_protection"] = "1926/3/12 : classé MH"
+        row["Typologie_de_la_protection"] = "classé MH"
+    elif trap == "protection_classe_then_partly_inscrit":
+        row["Date_et_typologie_de_la_protection"] = (
+            "1926/03/12 : classé MH;1994/07/08 : inscrit MH partiellement"
+        )
+        row["Typologie_de_la_protection"] = ""
+    elif trap == "authors_with_fragments":
+        row["Auteur_de_l_edifice"] = (
+            "Jeanneret Charles-Edouard;dit;Le Corbusier (architecte);"
+            "Jeanneret Pierre;dit;Pierre Jeanneret (architecte)"
+        )
+    elif trap == "far_away_coordinates":
+        row["coordonnees_au_format_WGS84"] = "-21.1151,55.5364"  # La Réunion
+    elif trap == "namesake_without_code_or_departement":
+        row["COG_Insee_lors_de_la_protection"] = ""
+        row["Departement_format_numerique"] = ""
+        row["Departement_en_lettres"] = ""
+        row["Region"] = ""
+        row["coordonnees_au_format_WGS84"] = "46.1134,6.1432"  # Beaumont, Haute-Savoie
+    elif trap == "code_name_disagree":
+        other = _pick([c for c in communes if c.code != commune.code] or [commune], "63308", 0)
+        row["Commune_forme_editoriale"] = other.nom
+        row["Commune_forme_index"] = _index_form(other.nom)
+    elif trap == "empty_reference":
+        row["Reference"] = ""
+    elif trap == "malformed_reference":
+        row["Reference"] = row["Reference"][:-1] + "X"
+    elif trap == "empty_title":
+        row["Titre_editorial_de_la_notice"] = ""
+    elif trap == "implausible_protection_year":
+        row["Date_et_typologie_de_la_protection"] = "2206/03/12 : inscrit MH"
+        row["Typologie_de_la_protection"] = "inscrit MH"
     elif trap.startswith("statut_etat_"):
         statut = {
             "statut_etat_accent": "propriété de l'État",
@@ -1125,6 +1232,10 @@ def _trap_commune(trap: str, slot: int, communes: Sequence[Commune]) -> Commune:
         return _pick(with_article or communes, "63069", 0)
     if trap == "cog_outside_name_member":
         return _pick(communes, "63308", slot)
+    if trap == "namesake_without_code_or_departement":
+        return _pick(communes, "63032", slot)  # Beaumont (63), namesake of Beaumont (74)
+    if trap in ("code_name_disagree", "far_away_coordinates"):
+        return _pick(communes, "63113", slot)
     return communes[slot % len(communes)]
 
 
@@ -1149,6 +1260,7 @@ def sample_rows(
     rng = random.Random(seed)
     radius = {c.code: 0.6 * contour_radius_km(c, communes) for c in communes}
     trap_rows: list[dict[str, str]] = []
+    elsewhere: list[dict[str, str]] = []
     duplicate: dict[str, str] | None = None
     if traps:
         for slot, trap in enumerate(_TRAP_NOTICES):
@@ -1167,6 +1279,11 @@ def sample_rows(
                 duplicate = dict(
                     row, Date_de_la_derniere_mise_a_jour=_DUPLICATE_UPDATE_DAY.isoformat()
                 )
+            if trap == "duplicate_newer_elsewhere":
+                moved = _notice(rng, row["Reference"], ELSEWHERE, slot=10_000, jitter_km=2.0)
+                moved["Titre_editorial_de_la_notice"] = row["Titre_editorial_de_la_notice"]
+                moved["Date_de_la_derniere_mise_a_jour"] = _DUPLICATE_UPDATE_DAY.isoformat()
+                elsewhere.append(moved)
 
     regular: list[dict[str, str]] = []
     ordinal = ref_start + (len(_TRAP_NOTICES) if traps else 0)
@@ -1182,7 +1299,7 @@ def sample_rows(
     rows = trap_rows + regular
     if duplicate is not None:
         rows.append(duplicate)
-    return rows
+    return rows + elsewhere
 
 
 def national_rows(n: int, *, seed: int = 0) -> Iterator[dict[str, str]]:
