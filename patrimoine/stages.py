@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from patrimoine import guards
-from patrimoine.catalog import DatasetEntry, key_text, load_catalog
+from patrimoine.catalog import DatasetEntry, load_catalog
 from patrimoine.config import Settings
 from patrimoine.errors import StagingError, TerritoryError
 from patrimoine.http import open_client
@@ -282,7 +282,6 @@ __all__ = [
     "engine_for",
     "entry_for",
     "extract_stage",
-    "key_text",
     "publish_stage",
     "resolve_territory_stage",
     "stage_stage",

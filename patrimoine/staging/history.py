@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -308,6 +308,3 @@ def current_count(engine: Engine, entry: DatasetEntry) -> int:
             ).scalar_one()
         )
 
-
-def keys_of(rows: Iterable[Sequence[Any]]) -> list[str]:
-    return [" | ".join(str(v) for v in row) for row in rows]
