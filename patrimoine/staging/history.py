@@ -307,4 +307,3 @@ def current_count(engine: Engine, entry: DatasetEntry) -> int:
                 select(func.count()).select_from(history).where(history.c.valid_to_run.is_(None))
             ).scalar_one()
         )
-
