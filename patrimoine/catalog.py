@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,31 @@ class Column:
     constraints: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+FACT_KINDS = ("count", "distinct", "sum", "min", "max")
+GENERIC_FACTS = ("territoire", "nb_communes", "nb_lignes", "derniers_changements")
+"""Placeholders every description may use; the others are declared under [metadata.facts]."""
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """``name = { count = "column", contains = "classé" }``: one figure of the sheet."""
+
+    name: str
+    kind: str
+    column: str
+    equals: str | None = None
+    contains: str | None = None
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """The sheet's temporal coverage: two facts (first and last year) and what they mean."""
+
+    start: str
+    end: str
+    description: str
+
+
 @dataclass(frozen=True)
 class Metadata:
     """The French metadata sheet; ``{placeholders}`` are filled from the published data."""
@@ -45,6 +71,8 @@ class Metadata:
     frequency: str
     frequency_label: str
     keywords: tuple[str, ...] = ()
+    facts: tuple[FactSpec, ...] = ()
+    temporal: Temporal | None = None
 
 
 FREQUENCY_DAYS: dict[str, int] = {
@@ -140,6 +168,65 @@ def _business_key(raw: Any, where: str) -> tuple[str, ...]:
     return keys
 
 
+def _facts(raw: Any, where: str) -> tuple[FactSpec, ...]:
+    if not isinstance(raw, dict):
+        raise CatalogError(f'{where} [metadata.facts] : attendu nom = {{ count = "colonne" }}')
+    specs = []
+    for name, spec in raw.items():
+        kinds = [k for k in FACT_KINDS if k in (spec if isinstance(spec, dict) else {})]
+        extra = set(spec) - {*FACT_KINDS, "equals", "contains"} if isinstance(spec, dict) else {}
+        if len(kinds) != 1 or extra or not isinstance(spec[kinds[0]], str):
+            raise CatalogError(
+                f"{where} [metadata.facts] {name} : une seule opération parmi "
+                f"{', '.join(FACT_KINDS)} (avec equals ou contains pour count)"
+            )
+        equals, contains = spec.get("equals"), spec.get("contains")
+        specs.append(
+            FactSpec(
+                name,
+                kinds[0],
+                spec[kinds[0]],
+                None if equals is None else str(equals),
+                None if contains is None else str(contains),
+            )
+        )
+    return tuple(specs)
+
+
+def _temporal(raw: Any, where: str) -> Temporal | None:
+    if raw is None:
+        return None
+    try:
+        return Temporal(str(raw["start"]), str(raw["end"]), str(raw.get("description", "")))
+    except (KeyError, TypeError):
+        raise CatalogError(f"{where} [metadata.temporal] : start et end (noms de faits)") from None
+
+
+def _check_metadata(entry: DatasetEntry, where: str) -> None:
+    """Facts name published columns; placeholders and the temporal coverage name facts."""
+    meta = entry.metadata
+    unknown = sorted({f.column for f in meta.facts} - set(entry.column_names))
+    if unknown:
+        raise CatalogError(
+            f"{where} [metadata.facts] : colonne(s) inconnue(s) {', '.join(unknown)}"
+        )
+    in_title = {field for _, field, _, _ in string.Formatter().parse(meta.title) if field}
+    if in_title - {"territoire"}:
+        raise CatalogError(f"{where} : le titre ne peut utiliser que {{territoire}}")
+    known = {*GENERIC_FACTS, *(f.name for f in meta.facts)}
+    used = {
+        field
+        for text in (meta.title, meta.description)
+        for _, field, _, _ in string.Formatter().parse(text)
+        if field
+    }
+    if meta.temporal is not None:
+        used |= {meta.temporal.start, meta.temporal.end}
+    undeclared = ", ".join("{" + name + "}" for name in sorted(used - known))
+    if undeclared:
+        raise CatalogError(f"{where} : {undeclared} non déclaré(s) dans [metadata.facts]")
+
+
 def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
     """One catalog file; its schema and suite paths are relative to ``project_dir``.
 
@@ -180,6 +267,8 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
             frequency=_require(meta, "frequency", where),
             frequency_label=_require(meta, "frequency_label", where),
             keywords=tuple(meta.get("keywords", ())),
+            facts=_facts(meta.get("facts", {}), where),
+            temporal=_temporal(meta.get("temporal"), where),
         ),
     )
     missing = [k for k in entry.business_key if k not in entry.column_names]
@@ -187,6 +276,7 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
         raise CatalogError(
             f"{where} : la clé « {', '.join(missing)} » n'est pas une colonne publiée"
         )
+    _check_metadata(entry, where)
     return entry
 
 

@@ -83,6 +83,14 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _location(value: str) -> str:
+    """A local file (relative to the project) or an http(s) URL; "" for none."""
+    value = value.strip()
+    if not value or value.startswith(("http://", "https://")):
+        return value
+    return str(_path(value))
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -146,6 +154,11 @@ class Settings:
     task_retries: int = _setting(1, _positive_int, "Nouvelles tentatives Prefect (réseau)")
     task_retry_delay: float = _setting(60.0, _positive_float, "Attente Prefect (s)")
     progress: bool = _setting(True, _bool, "Afficher la progression des téléchargements")
+    museum_hours: str = _setting(
+        "",
+        _location,
+        "Horaires des musées tenus par la collectivité (chemin ou URL d'un CSV)",
+    )
     max_removed_share: float = _setting(
         0.2, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"
     )

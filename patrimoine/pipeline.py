@@ -138,7 +138,7 @@ def _run_stages(
     timer.mark("extract")
 
     record.stage = "transform"
-    output = steps.transform(settings, name, extracted.path)
+    output = steps.transform(settings, name, extracted.path, supplements=extracted.supplements)
     record.rows_read, record.rows_kept = output.stats["read"], output.source_rows
     record.details["transform"] = output.stats
     outcome.remarks = remarks_fr(output.stats)

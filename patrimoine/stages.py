@@ -25,6 +25,7 @@ from patrimoine.http import open_client
 from patrimoine.publish import PublicationResult, make_publisher
 from patrimoine.publish.render import render
 from patrimoine.sources import ExtractResult, get_extractor
+from patrimoine.sources import supplements as supplement_files
 from patrimoine.sources.geo_api import resolve_territory
 from patrimoine.staging import history, ledger, quarantine, tables, territory_store
 from patrimoine.staging.db import make_engine, migrate
@@ -77,8 +78,11 @@ def resolve_territory_stage(settings: Settings) -> Territory:
 # --- Extract -----------------------------------------------------------------------------
 def extract_stage(settings: Settings, name: str) -> ExtractResult:
     entry = entry_for(settings, name)
+    territory = territory_for(settings)
     with open_client(settings) as client:
-        return get_extractor(entry)(client, settings, entry)
+        result = get_extractor(entry)(client, settings, entry, territory)
+        result.supplements.update(supplement_files.fetch(client, settings, entry))
+    return result
 
 
 # --- Transform ---------------------------------------------------------------------------
@@ -94,13 +98,17 @@ class TransformOutput:
 
 
 def transform_stage(
-    settings: Settings, name: str, raw_path: Path, territory_filter: bool = True
+    settings: Settings,
+    name: str,
+    raw_path: Path,
+    territory_filter: bool = True,
+    supplements: dict[str, Path] | None = None,
 ) -> TransformOutput:
     """Parse and transform the raw file straight into the candidate table."""
     entry = entry_for(settings, name)
     territory = territory_for(settings) if territory_filter else None
     stats = TransformStats()
-    result = get_transform(entry)(raw_path, entry, territory, stats)
+    result = get_transform(entry)(raw_path, entry, territory, stats, supplements)
     loaded = tables.load_candidate(engine_for(settings), entry, result.rows)
     source_path = work_dir(settings, name) / "source.csv"
     result.source.write_csv(source_path)
@@ -124,9 +132,14 @@ def validation_parameters(settings: Settings, entry: DatasetEntry) -> dict[str, 
     territory = territory_for(settings)
     last = ledger.last_run(engine_for(settings), entry.name, statuses=ledger.SUCCESS)
     previous = int(last["rows_kept"] or 0) if last else 0
+    lat_min, lat_max, lon_min, lon_max = territory.extent()
     return {
         "territory_insee_codes": territory.codes,
         "territory_departements": territory.departements,
+        "territory_lat_min": round(lat_min, 5),
+        "territory_lat_max": round(lat_max, 5),
+        "territory_lon_min": round(lon_min, 5),
+        "territory_lon_max": round(lon_max, 5),
         "current_year": date.today().year,
         # Rounded first: 10 * (1 - 0.9) is 0.9999… in binary floating point.
         "min_source_rows": math.floor(round(previous * (1 - settings.max_removed_share), 6)),

@@ -68,6 +68,14 @@ class Territory:
     def by_name(self, *names: str) -> Commune | None:
         return next((self._by_name[k] for k in map(name_key, names) if k in self._by_name), None)
 
+    def extent(self) -> tuple[float, float, float, float]:
+        """(lat_min, lat_max, lon_min, lon_max) of the communes' contours, with a margin.
+
+        Suites check published points against it: a point outside cannot be in a commune of
+        the territory. Without contours, the France envelope holding the territory.
+        """
+        return _extent(self)
+
     def envelope(self, margin: float = 0.5) -> tuple[float, float, float, float]:
         """(lat_min, lat_max, lon_min, lon_max): the France envelope holding the communes.
 
@@ -84,6 +92,20 @@ class Territory:
         lons = [p[0] for p in points]
         lats = [p[1] for p in points]
         return (min(lats) - margin, max(lats) + margin, min(lons) - margin, max(lons) + margin)
+
+
+EXTENT_MARGIN_DEGREES = 0.015
+"""About 1.2 km: the commune assignment's tolerance around the contours, and a bit more."""
+
+
+def _extent(territory: Territory) -> tuple[float, float, float, float]:
+    points = [pt for c in territory.communes for pt in geometry_points(c.contour)]
+    if not points:
+        return territory.envelope()
+    m = EXTENT_MARGIN_DEGREES
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return (min(lats) - m, max(lats) + m, min(lons) - m, max(lons) + m)
 
 
 def geometry_points(geometry: dict[str, Any] | None) -> list[tuple[float, float]]:

@@ -22,15 +22,18 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
+import importlib
 import json
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the generator lives with the tests, not in the package
 
+from tests.samples.datagouv import SnapshotDataset, dataset_json, manifest_entries  # noqa: E402
 from tests.samples.merimee import (  # noqa: E402
     MERIMEE_HEADER,
     OTHER_COMMUNES,
@@ -44,6 +47,17 @@ from tests.samples.merimee import (  # noqa: E402
 )
 
 DEFAULT_OUT = ROOT / "snapshot"
+
+SAMPLE_MODULES = (
+    "tests.samples.museofile",
+    "tests.samples.frequentation",
+    "tests.samples.jardins",
+    "tests.samples.acr",
+)
+"""The other datasets' generators. Each exposes ``snapshot_dataset(communes)`` (a
+:class:`SnapshotDataset`), ``snapshot_inputs(communes)`` (extra files under ``inputs/``,
+e.g. the collectivité's museum hours) and ``readme_section(communes)`` (Markdown listing its
+traps by identifier)."""
 TERRITORY_CSV = DEFAULT_OUT / "inputs" / "territory-clermont-auvergne-metropole.csv"
 CONTOURS = DEFAULT_OUT / "inputs" / "contours-clermont-auvergne-metropole.geojson"
 
@@ -327,7 +341,7 @@ def build_dataset_json(csv_sha1: str, csv_size: int) -> bytes:
 # --- Manifest and README ------------------------------------------------------------------
 
 
-def build_manifest() -> bytes:
+def build_manifest(extra: Sequence[dict[str, str]] = ()) -> bytes:
     entries = [
         {
             "url": DATASET_URL,
@@ -351,6 +365,7 @@ def build_manifest() -> bytes:
             "content_type": "text/csv",
             "last_modified": _http_date(CSV_LAST_MODIFIED),
         },
+        *extra,
     ]
     manifest = {"note": MANIFEST_NOTE, "entries": entries}
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -410,7 +425,10 @@ LEFT_OUT = (
 
 
 def build_readme(
-    inside: list[dict[str, str]], outside: list[dict[str, str]], territory: list[Commune]
+    inside: list[dict[str, str]],
+    outside: list[dict[str, str]],
+    territory: list[Commune],
+    sections: Sequence[str] = (),
 ) -> bytes:
     rows = inside + outside
     references = [row["Reference"] for row in rows if row["Reference"]]
@@ -432,8 +450,15 @@ def build_readme(
     others = ", ".join(f"{c.nom} ({c.code})" for c in OTHER_COMMUNES)
     text = f"""# Offline snapshot: SAMPLE data in the real upstream formats
 
-**The Mérimée notices in this folder are SAMPLE records, not real notices.** They are
-invented by the seeded generator `tests/samples/merimee.py`; only their *format*
+**Every record of the data files in this folder is a SAMPLE record, not a real one**:
+the Mérimée notices, the Muséofile museums and the collectivité's museum hours, the museum
+attendance, the remarkable gardens and the ACR buildings are invented by the seeded
+generators of `tests/samples/` (one module per source family). Each dataset's section below
+lists its traps by identifier and what a run does with each. The two museum files are drawn
+independently: the attendance sample's museum identifiers (`M50xx`) are not those of the
+Muséofile sample (`M90xx`, `M91xx`).
+
+The Mérimée notices are invented by `tests/samples/merimee.py`; only their *format*
 (separator, quoting, column names and order, value shapes, known data-quality defects)
 follows the real file published on data.gouv.fr. Titles of a few well-known monuments are
 reused, but every date, protection, owner, text and coordinate is made up. The other
@@ -497,6 +522,7 @@ Territory codes: {", ".join(sorted(territory_codes))}.
 |---|---|---|
 {chr(10).join(trap_lines)}
 
+{chr(10).join(sections)}
 ## Regenerate
 
     .venv/bin/python scripts/make_snapshot.py
@@ -522,6 +548,15 @@ def build_snapshot(out_dir: Path, territory_csv: Path = TERRITORY_CSV) -> list[P
     write_merimee_csv(inside + outside, csv_path)
     csv_bytes = csv_path.read_bytes()
 
+    samples: list[SnapshotDataset] = []
+    inputs: dict[str, bytes] = {}
+    sections: list[str] = []
+    for module_name in SAMPLE_MODULES:
+        module = importlib.import_module(module_name)
+        samples.append(module.snapshot_dataset(territory))
+        inputs.update({f"inputs/{k}": v for k, v in module.snapshot_inputs(territory).items()})
+        sections.append(module.readme_section(territory))
+
     outputs: dict[str, bytes] = {
         DATASET_FILE: build_dataset_json(hashlib.sha1(csv_bytes).hexdigest(), len(csv_bytes)),
         EPCI_FILE: build_epci_geojson(records, territory),
@@ -529,8 +564,11 @@ def build_snapshot(out_dir: Path, territory_csv: Path = TERRITORY_CSV) -> list[P
         EPCI_INFO_FILE: (
             json.dumps({"nom": EPCI_NAME, "code": EPCI}, ensure_ascii=False) + "\n"
         ).encode("utf-8"),
-        "manifest.json": build_manifest(),
-        "README.md": build_readme(inside, outside, territory),
+        "manifest.json": build_manifest([e for s in samples for e in manifest_entries(s)]),
+        "README.md": build_readme(inside, outside, territory, sections),
+        **{s.api_path: dataset_json(s) for s in samples},
+        **{s.file_path: s.content for s in samples},
+        **inputs,
     }
     written = [csv_path]
     for relative, content in outputs.items():

@@ -12,6 +12,8 @@ from patrimoine.config import Settings
 
 
 @task(name="transform", cache_policy=NONE, task_run_name="transform-{name}")
-def transform(settings: Settings, name: str, raw_path: Path) -> stages.TransformOutput:
+def transform(
+    settings: Settings, name: str, raw_path: Path, supplements: dict[str, Path] | None = None
+) -> stages.TransformOutput:
     """Parse, clean and load the candidate table; returns its name and counts."""
-    return stages.transform_stage(settings, name, raw_path)
+    return stages.transform_stage(settings, name, raw_path, supplements=supplements)

@@ -10,6 +10,21 @@ from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import CatalogError
 
 
+def test_the_catalog_holds_the_five_culture_datasets() -> None:
+    catalog = load_catalog(PROJECT_DIR / "catalog")
+    assert set(catalog) == {
+        "monuments-historiques",
+        "musees-de-france",
+        "frequentation-musees",
+        "jardins-remarquables",
+        "architecture-contemporaine-remarquable",
+    }
+    assert catalog["frequentation-musees"].business_key == ("identifiant_museofile", "annee")
+    for entry in catalog.values():
+        assert entry.metadata.licence == "Licence Ouverte 2.0", entry.name
+        assert entry.metadata.attribution.startswith("Ministère de la Culture"), entry.name
+
+
 def test_the_catalog_describes_monuments_historiques() -> None:
     catalog = load_catalog(PROJECT_DIR / "catalog")
     entry = catalog["monuments-historiques"]
@@ -46,7 +61,8 @@ def test_broken_entries_are_named(tmp_path: Path) -> None:
 
 def test_select_refuses_unknown_names() -> None:
     catalog = load_catalog(PROJECT_DIR / "catalog")
-    assert [e.name for e in select(catalog, None)] == ["monuments-historiques"]
+    assert [e.name for e in select(catalog, None)] == list(catalog)
+    assert [e.name for e in select(catalog, ["musees-de-france"])] == ["musees-de-france"]
     with pytest.raises(CatalogError, match="inconnu"):
         select(catalog, ["musees"])
 

@@ -22,6 +22,15 @@ CSV_IN_SNAPSHOT = (
 )
 
 
+CULTURE = (
+    "monuments-historiques",
+    "musees-de-france",
+    "frequentation-musees",
+    "jardins-remarquables",
+    "architecture-contemporaine-remarquable",
+)
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     env = make_env(tmp_path)
@@ -57,15 +66,17 @@ def write_source(snapshot: Path, header: str, lines: list[str]) -> None:
     (snapshot / CSV_IN_SNAPSHOT).write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(["run", "--offline", "--no-prefect", *args])
+def run(capsys: pytest.CaptureFixture[str], *args: str, every: bool = False) -> tuple[int, str]:
+    """An offline run of the monuments (the tests' subject), or of ``every`` dataset."""
+    only = [] if every or "--dataset" in args else ["--dataset", NAME]
+    code = main(["run", "--offline", "--no-prefect", *args, *only])
     return code, capsys.readouterr().out
 
 
 def test_offline_run_then_unchanged_then_status(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, first = run(capsys)
+    code, first = run(capsys, every=True)
     assert code == 0
     assert f"{NAME} : mis à jour — 128 lignes (+128 / -0 / ~0)" in first
     assert "3 lignes en quarantaine" in first and "PA0009102X" in first
@@ -86,7 +97,29 @@ def test_offline_run_then_unchanged_then_status(
     assert "validation : réussie (3 ligne(s) en quarantaine, 1 avertissement(s))" in status
     assert "EN RETARD" not in status
     assert main(["datasets"]) == 0
-    assert NAME in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    for name in CULTURE:
+        assert f"{name} : mis à jour" in first, name
+        assert f"  {name} — " in listed and f"  {name} — " in status, name
+        assert (Path(cli_env["PATRIMOINE_PORTAL_DIR"]) / name / f"{name}.csv").is_file()
+    assert main(["status", "musees-de-france"]) == 0
+    one = capsys.readouterr().out
+    assert "monuments-historiques" not in one and "remarques du dernier run :" in one
+    # Every remark of the last run, not only those the end-of-run summary had room for.
+    assert "horaires non reconnus (texte publié, horaires_osm laissé vide) (1) : M9004" in one
+    assert "identifiant du fichier des horaires absent des musées (1) : M9999 (ligne 8)" in one
+
+
+def test_the_summary_lists_a_few_remarks_and_points_to_status() -> None:
+    from patrimoine.cli import format_outcome
+    from patrimoine.pipeline import Outcome
+
+    remarks = [f"remarque {n} (1) : M900{n} (ligne {n + 1})" for n in range(8)]
+    outcome = Outcome(dataset="musees-de-france", status="unchanged", run_id="r", remarks=remarks)
+    line = format_outcome(outcome).splitlines()[1]
+    assert line.startswith("    remarques : remarque 0 (1) : M9000 (ligne 1) ; remarque 1")
+    assert "remarque 4" in line and "remarque 5" not in line
+    assert line.endswith("… et 3 autre(s) (patrimoine status musees-de-france)")
 
 
 def test_offline_snapshot_added_and_modified_notices_show_in_changes_and_changelog(
@@ -206,7 +239,7 @@ def test_a_failure_is_one_french_line_without_a_traceback(
     cli_env: dict[str, str],
 ) -> None:
     env = dict(cli_env, PATRIMOINE_DATABASE_URL="postgresql+psycopg://u:motdepasse@127.0.0.1:1/x")
-    quiet = _cli(env, "run", "--offline", "--no-prefect")
+    quiet = _cli(env, "run", "--offline", "--no-prefect", "--dataset", NAME)
     assert quiet.returncode == 1
     output = quiet.stdout + quiet.stderr
     assert "Traceback" not in output and "motdepasse" not in output

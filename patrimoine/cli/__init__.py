@@ -96,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-prefect", action="store_true", help="run the same stages without the Prefect engine"
     )
-    sub.add_parser("status", help="where each dataset stands", parents=[common])
+    status = sub.add_parser("status", help="where each dataset stands", parents=[common])
+    status.add_argument(
+        "dataset",
+        metavar="DATASET",
+        nargs="?",
+        help="only this dataset, with every data-quality remark of its last run",
+    )
     sub.add_parser(
         "datasets", help="list the catalog with the last run of each dataset", parents=[common]
     )
@@ -128,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_changes(settings, args.dataset, args.run, args.since)
         from patrimoine.cli.status import run_datasets, run_status
 
-        return run_status(settings) if args.command == "status" else run_datasets(settings)
+        if args.command == "status":
+            return run_status(settings, args.dataset)
+        return run_datasets(settings)
     except (SettingsError, CatalogError) as exc:
         print(f"patrimoine : {exc}", file=sys.stderr)
         return 2

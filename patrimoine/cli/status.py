@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from patrimoine.catalog import load_catalog
+from patrimoine.catalog import load_catalog, select
 from patrimoine.cli.summary import STATUS_FR
 from patrimoine.config import Settings
 from patrimoine.status import DatasetStatus, dataset_status
 from patrimoine.times import paris_text
+from patrimoine.transforms.stats import MAX_EXAMPLES, remarks_fr
 
 
 def _run_line(run: dict[str, Any] | None) -> str:
@@ -53,18 +54,30 @@ def format_status(status: DatasetStatus, title: str) -> list[str]:
     return lines
 
 
-def run_status(settings: Settings) -> int:
+def remark_lines(status: DatasetStatus) -> list[str]:
+    """Every data-quality remark of the last run, with up to 20 identifiers each."""
+    details = (status.last_run or {}).get("details") or {}
+    remarks = remarks_fr(details.get("transform") or {}, examples=MAX_EXAMPLES)
+    if not remarks:
+        return []
+    return ["  remarques du dernier run :", *(f"    {remark}" for remark in remarks)]
+
+
+def run_status(settings: Settings, name: str | None = None) -> int:
     from patrimoine.stages import engine_for
     from patrimoine.staging import territory_store
 
     catalog = load_catalog(settings.catalog_dir)
+    entries = select(catalog, [name] if name else None)
     engine = engine_for(settings)
     territory = territory_store.load(engine, settings.territory.key)
     label = territory.label if territory else settings.territory.key
     print(f"État des jeux — territoire {label} :")
-    for entry in catalog.values():
+    for entry in entries:
         title = entry.metadata.title.format(territoire=label)
-        for line in format_status(dataset_status(engine, entry), title):
+        status = dataset_status(engine, entry)
+        lines = format_status(status, title) + (remark_lines(status) if name else [])
+        for line in lines:
             print(f"  {line}")
     return 0
 

@@ -19,6 +19,10 @@ STATUS_FR = {
 }
 
 
+MAX_REMARKS = 5
+"""Kinds of data-quality remarks a summary block lists; ``patrimoine status`` has them all."""
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count > 1 else ''}"
 
@@ -51,7 +55,10 @@ def format_outcome(outcome: Outcome) -> str:
             + " ; ".join(outcome.quarantined)
         )
     if outcome.remarks:
-        lines.append("    remarques : " + " ; ".join(outcome.remarks))
+        shown = outcome.remarks[:MAX_REMARKS]
+        hidden = len(outcome.remarks) - len(shown)
+        tail = f" ; … et {hidden} autre(s) (patrimoine status {outcome.dataset})" if hidden else ""
+        lines.append("    remarques : " + " ; ".join(shown) + tail)
     if outcome.warnings:
         lines.append(
             f"    {_plural(len(outcome.warnings), 'avertissement')} : "

@@ -18,6 +18,7 @@ from typing import Any
 
 from patrimoine import __version__
 from patrimoine.catalog import DatasetEntry
+from patrimoine.publish import facts as declared_facts
 from patrimoine.staging.history import ADDED, MODIFIED, REMOVED, Change
 from patrimoine.territory import Territory
 from patrimoine.times import paris
@@ -76,10 +77,15 @@ def _json_value(column_type: str, value: Any) -> Any:
     return value
 
 
+def has_points(entry: DatasetEntry) -> bool:
+    """Whether the entry declares coordinate columns (``[geometry]``), hence a GeoJSON file."""
+    return "latitude" in entry.geometry and "longitude" in entry.geometry
+
+
 def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
     """Points of the geolocated rows; rows flagged by ``geometry.suspect`` stay off the map."""
-    lat_col = entry.geometry.get("latitude", "latitude")
-    lon_col = entry.geometry.get("longitude", "longitude")
+    lat_col = entry.geometry["latitude"]
+    lon_col = entry.geometry["longitude"]
     names = entry.column_names
     types = {c.name: c.type for c in entry.columns}
     i_lat, i_lon = names.index(lat_col), names.index(lon_col)
@@ -171,35 +177,25 @@ def facts(
     territory: Territory,
     changes: Sequence[Change] = (),
 ) -> dict[str, Any]:
-    """Counts and coverages used by the description placeholders and the metadata sheet."""
-    names = entry.column_names
-    col = {n: i for i, n in enumerate(names)}
-
-    def count(pred: Any) -> int:
-        return sum(1 for r in rows if pred(r))
-
-    statuses = col.get("statut_protection")
-    years = [
-        r[col["annee_premiere_protection"]]
-        for r in rows
-        if "annee_premiere_protection" in col and r[col["annee_premiere_protection"]]
-    ]
+    """The description's placeholders: the generic ones and those the catalog declares."""
     return {
         "territoire": territory.label,
         "nb_communes": len(territory.communes),
         "nb_lignes": len(rows),
-        "nb_geolocalisees": count(lambda r: r[col["latitude"]] is not None)
-        if "latitude" in col
-        else 0,
-        "nb_classes": count(lambda r: "classé" in (r[statuses] or ""))
-        if statuses is not None
-        else 0,
-        "nb_inscrits": count(lambda r: "inscrit" in (r[statuses] or ""))
-        if statuses is not None
-        else 0,
-        "annee_min": min(years) if years else None,
-        "annee_max": max(years) if years else None,
         "derniers_changements": _last_changes_text(last_changes(changes)),
+        **declared_facts.compute(entry, rows),
+    }
+
+
+def _temporal_coverage(entry: DatasetEntry, figures: dict[str, Any]) -> dict[str, Any] | None:
+    temporal = entry.metadata.temporal
+    if temporal is None:
+        return None
+    start, end = figures.get(temporal.start), figures.get(temporal.end)
+    return {
+        "debut": None if start is None else str(start),
+        "fin": None if end is None else str(end),
+        "description": temporal.description,
     }
 
 
@@ -224,11 +220,7 @@ def metadata_sheet(
         "licence": {"nom": meta.licence, "id": meta.licence_id, "url": meta.licence_url},
         "attribution": meta.attribution,
         "frequence": {"id": meta.frequency, "libelle": meta.frequency_label},
-        "couverture_temporelle": {
-            "debut": str(figures["annee_min"]) if figures.get("annee_min") else None,
-            "fin": str(figures["annee_max"]) if figures.get("annee_max") else None,
-            "description": "Années des actes de protection (première protection de chaque notice)",
-        },
+        "couverture_temporelle": _temporal_coverage(entry, figures),
         "couverture_spatiale": {
             "territoire": territory.label,
             "identifiant": territory.key,
@@ -267,20 +259,25 @@ def render(
     files = [
         RenderedFile(
             f"{entry.name}.csv", f"{title} (CSV)", "csv", "text/csv", rows_to_csv(entry, rows)
-        ),
-        RenderedFile(
-            f"{entry.name}.geojson",
-            f"{title} (GeoJSON)",
-            "geojson",
-            "application/geo+json",
-            rows_to_geojson(entry, rows),
-        ),
+        )
+    ]
+    if has_points(entry):
+        files.append(
+            RenderedFile(
+                f"{entry.name}.geojson",
+                f"{title} (GeoJSON)",
+                "geojson",
+                "application/geo+json",
+                rows_to_geojson(entry, rows),
+            )
+        )
+    files.append(
         RenderedFile(
             "changelog.csv",
             f"{title} (historique des changements)",
             "csv",
             "text/csv",
             changelog_csv(changes),
-        ),
-    ]
+        )
+    )
     return files, metadata_sheet(entry, territory, figures, files, source, changes)

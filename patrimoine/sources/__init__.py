@@ -10,8 +10,11 @@ from patrimoine.errors import CatalogError
 from patrimoine.http import HttpClient
 from patrimoine.sources import datagouv_resource
 from patrimoine.sources.datagouv_resource import ExtractResult
+from patrimoine.territory import Territory
 
-Extractor = Callable[[HttpClient, Settings, DatasetEntry], ExtractResult]
+Extractor = Callable[[HttpClient, Settings, DatasetEntry, Territory], ExtractResult]
+"""Download one dataset's raw file; the territory lets a source filter upstream (a bounding
+box, a ``where``, a département) instead of downloading everything."""
 
 SOURCES: dict[str, Extractor] = {
     "datagouv_resource": datagouv_resource.extract,

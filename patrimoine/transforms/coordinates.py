@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Generous envelopes of metropolitan France and of the overseas départements (lat, lon).
@@ -50,3 +51,31 @@ def parse_point(value: Any) -> Point | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return Point(round(lat, 7), round(lon, 7))
+
+
+NO_POINT = "sans_coordonnees"
+SWAPPED = "coordonnees_inversees"
+OUTSIDE_FRANCE = "hors_france"
+
+
+def checked(point: Point | None) -> tuple[Point | None, str | None]:
+    """A record's point with a swapped pair put back, and the data-quality note it earns.
+
+    Upstream geocoders sometimes write ``lon,lat``: a pair outside France that lands in
+    France once swapped is taken swapped (and reported); one outside France either way is
+    kept as given and reported, so the caller can keep it off the map.
+    """
+    if point is None:
+        return None, NO_POINT
+    if point.in_france:
+        return point, None
+    swapped = Point(point.lon, point.lat)
+    if swapped.in_france:
+        return swapped, SWAPPED
+    return point, OUTSIDE_FRANCE
+
+
+@lru_cache(maxsize=1 << 16)
+def locate_point(raw: str) -> tuple[Point | None, str | None]:
+    """:func:`checked` of a ``"lat,lon"`` text (cached: files repeat their points)."""
+    return checked(parse_point(raw))

@@ -23,11 +23,11 @@ from typing import Any
 from patrimoine.catalog import DatasetEntry
 from patrimoine.territory import Territory
 from patrimoine.transforms.communes import NAME_DISAGREES, Assignment, CommuneMatcher
-from patrimoine.transforms.coordinates import Point, parse_point
+from patrimoine.transforms.coordinates import Point, locate_point
 from patrimoine.transforms.dates import current_status, iso_date, protection_history
 from patrimoine.transforms.fields import BLOCKING, REQUIRED, WARNING, SourceField
 from patrimoine.transforms.reader import Columns, read_columns
-from patrimoine.transforms.result import KEY, LINE, SourceRecords, TransformResult
+from patrimoine.transforms.result import TransformResult, source_records
 from patrimoine.transforms.stats import TransformStats
 from patrimoine.transforms.text import clean, join_multi, split_multi, vocabulary
 
@@ -89,20 +89,6 @@ def _protection_facts(
     )
 
 
-@lru_cache(maxsize=1 << 16)
-def _coordinates(raw: str) -> tuple[Point | None, str | None]:
-    """The notice's point (swapped pairs put back) and a data-quality note."""
-    point = parse_point(raw)
-    if point is None:
-        return None, "sans_coordonnees"
-    if point.in_france:
-        return point, None
-    swapped = Point(point.lon, point.lat)
-    if swapped.in_france:
-        return swapped, "coordonnees_inversees"
-    return point, "hors_france"
-
-
 def _latest_per_reference(
     references: list[str], updates: list[date | None], stats: TransformStats
 ) -> list[int]:
@@ -140,17 +126,6 @@ class _Assigner:
         return self.matcher.assign(codes, names, departements, at)
 
 
-def _source_records(
-    cols: Columns, rows: list[int], references: list[str], fields: Mapping[str, SourceField]
-) -> SourceRecords:
-    present = [name for name in fields if name not in cols.missing]
-    keys = [references[i] or f"ligne {cols.lines[i]}" for i in rows]
-    lines = [str(cols.lines[i]) for i in rows]
-    columns = [[cols[name][i] for i in rows] for name in present]
-    rows_out = [list(r) for r in zip(keys, lines, *columns, strict=True)]
-    return SourceRecords(columns=[KEY, LINE, *present], rows=rows_out)
-
-
 @lru_cache(maxsize=1 << 16)
 def _list(value: str) -> str:
     """A free-text multi-valued field, kept whole and in order (authors' ``dit`` included)."""
@@ -169,6 +144,7 @@ def transform(
     fields: Mapping[str, SourceField],
     territory: Territory | None,
     stats: TransformStats,
+    supplements: Mapping[str, Path],
 ) -> TransformResult:
     """Published rows sorted by reference; ``territory=None`` keeps every notice.
 
@@ -180,7 +156,7 @@ def transform(
     updates = [iso_date(v) for v in cols["date_maj"]]
     candidates = _latest_per_reference(references, updates, stats)
 
-    points = {i: _coordinates(cols["coordonnees"][i]) for i in candidates}
+    points = {i: locate_point(cols["coordonnees"][i]) for i in candidates}
     assigner = _Assigner(territory) if territory is not None else None
     kept: list[int] = []
     places: list[tuple[str, str, bool]] = []
@@ -225,7 +201,7 @@ def transform(
             )
         )
 
-    source = _source_records(cols, kept, references, fields)
+    source = source_records(cols, kept, references, fields)
     published = [(i, place) for i, place in zip(kept, places, strict=True) if references[i]]
     stats.kept = len(published)
     rows = _rows(entry, cols, published, references, updates, points)

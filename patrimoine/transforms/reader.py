@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -27,16 +29,34 @@ def sniff_delimiter(header_line: str) -> str:
     return best
 
 
+def header_key(name: str) -> str:
+    """A header name without case, accents, spaces or punctuation (``Année d'obtention`` →
+    ``annee_d_obtention``): the producer's spelling of a column changes more than its words
+    (``code id`` / ``code_id``, ``Identifiant origine``)."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+
+
 def resolve_header(
     header: Sequence[str], fields: Mapping[str, SourceField]
 ) -> dict[str, int | None]:
-    """Map canonical names to column positions; fail naming the missing required columns."""
+    """Map canonical names to column positions; fail naming the missing required columns.
+
+    An alias matches a header ignoring case, then ignoring accents, spaces and punctuation
+    too (the first spelling of the file wins); declared aliases are tried in order.
+    """
     position = {name.strip().lower(): i for i, name in enumerate(header)}
+    loose: dict[str, int] = {}
+    for i, name in enumerate(header):
+        loose.setdefault(header_key(name), i)
     resolved: dict[str, int | None] = {}
     for canonical, spec in fields.items():
-        resolved[canonical] = next(
-            (position[a.lower()] for a in spec.aliases if a.lower() in position), None
-        )
+        exact = (position[a.lower()] for a in spec.aliases if a.lower() in position)
+        fuzzy = (loose[k] for k in map(header_key, spec.aliases) if k in loose)
+        resolved[canonical] = next(exact, None)
+        if resolved[canonical] is None:
+            resolved[canonical] = next(fuzzy, None)
     missing = [
         spec.label for f, spec in fields.items() if spec.level == REQUIRED and resolved[f] is None
     ]

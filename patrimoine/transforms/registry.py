@@ -1,23 +1,43 @@
-"""Registry of transforms by source family; the catalog names one by its key."""
+"""Registry of transforms by source family; the catalog names one by its key.
+
+Each family is a module of this package exposing ``FIELDS`` (the upstream columns it reads)
+and ``transform`` (see :class:`TransformFunction`); it is imported when first asked for, so
+a run of one dataset does not import every parser.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from patrimoine.catalog import DatasetEntry
 from patrimoine.errors import CatalogError
 from patrimoine.territory import Territory
-from patrimoine.transforms import merimee
 from patrimoine.transforms.fields import SourceField, with_catalog_aliases
 from patrimoine.transforms.result import TransformResult
 from patrimoine.transforms.stats import TransformStats
 
-TransformFunction = Callable[
-    [Path, DatasetEntry, Mapping[str, SourceField], Territory | None, TransformStats],
-    TransformResult,
-]
+
+class TransformFunction(Protocol):
+    """Clean one raw file into published rows and the territory's raw records.
+
+    ``territory=None`` keeps every record (national export); ``supplements`` are the extra
+    files the catalog entry declares under ``[source.supplements]`` (absent when not given).
+    """
+
+    def __call__(
+        self,
+        path: Path,
+        entry: DatasetEntry,
+        fields: Mapping[str, SourceField],
+        territory: Territory | None,
+        stats: TransformStats,
+        supplements: Mapping[str, Path],
+    ) -> TransformResult: ...
 
 
 @dataclass(frozen=True)
@@ -31,23 +51,39 @@ class Transform:
         return with_catalog_aliases(self.fields, entry)
 
     def __call__(
-        self, path: Path, entry: DatasetEntry, territory: Territory | None, stats: TransformStats
+        self,
+        path: Path,
+        entry: DatasetEntry,
+        territory: Territory | None,
+        stats: TransformStats,
+        supplements: Mapping[str, Path] | None = None,
     ) -> TransformResult:
-        return self.run(path, entry, self.fields_for(entry), territory, stats)
+        return self.run(path, entry, self.fields_for(entry), territory, stats, supplements or {})
 
 
-TRANSFORMS: dict[str, Transform] = {
-    "merimee": Transform(merimee.transform, merimee.FIELDS),
+MODULES: dict[str, str] = {
+    "merimee": "patrimoine.transforms.merimee",
+    "museofile": "patrimoine.transforms.museofile",
+    "frequentation": "patrimoine.transforms.frequentation",
+    "jardins": "patrimoine.transforms.jardins",
+    "acr": "patrimoine.transforms.acr",
 }
+"""Transform key (the catalog's ``transform``) → module."""
+
+
+@cache
+def _load(key: str) -> Transform:
+    module = importlib.import_module(MODULES[key])
+    return Transform(module.transform, module.FIELDS)
 
 
 def get_transform(entry: DatasetEntry) -> Transform:
-    try:
-        return TRANSFORMS[entry.transform]
-    except KeyError:
+    if entry.transform not in MODULES:
         raise CatalogError(
-            f"{entry.name} : transformation inconnue « {entry.transform} »"
-        ) from None
+            f"{entry.name} : transformation inconnue « {entry.transform} » "
+            f"(connues : {', '.join(MODULES)})"
+        )
+    return _load(entry.transform)
 
 
-__all__ = ["TRANSFORMS", "Transform", "TransformFunction", "get_transform"]
+__all__ = ["MODULES", "Transform", "TransformFunction", "get_transform"]

@@ -17,6 +17,53 @@ REMARKS = {
     "nom_commune_divergent": "nom de commune différent de celui du code ou du point",
     "homonyme_ecarte": "homonyme d'une commune du territoire, écarté",
     "commune_non_verifiable": "nom d'une commune du territoire sans code ni coordonnées, écarté",
+    # --- musees-de-france (museofile) ---
+    "identifiant_en_double": "identifiant Muséofile en double (la fiche la plus récente gardée)",
+    "url_invalide": "adresse de site web invalide, non publiée",
+    "reference_merimee_invalide": "référence Mérimée mal formée dans Refmer, écartée",
+    "ville_non_reconnue": "ville inconnue, code postal du territoire, sans coordonnées : écarté",
+    # --- frequentation-musees (frequentation) ---
+    "sites_agreges": "musée à plusieurs sites, chiffres des sites additionnés",
+    "sans_identifiant_museofile": "site sans identifiant Muséofile, publié sous son identifiant "
+    "Patrimostat",
+    "museofile_par_patrimostat": "identifiant Muséofile vide, repris des autres années du site",
+    "doublon_site_annee": "site présent deux fois la même année (première ligne gardée)",
+    "commune_par_musee": "code INSEE vide ou mal formé, commune reprise des autres lignes du musée",
+    "site_hors_territoire": "site d'un musée du territoire situé hors du territoire, écarté",
+    "sans_code_insee_ecarte": "site sans code INSEE au nom d'une commune du territoire, écarté",
+    "sites_plusieurs_communes": "sites d'un musée dans plusieurs communes (celle du plus grand "
+    "nombre publiée)",
+    "ville_divergente": "ville de la source différente de la commune du code INSEE",
+    "frequentation_partielle": "sites d'un musée aux statuts différents (total partiel)",
+    "total_different_payant_gratuit": "total différent de payant + gratuit",
+    "ferme_avec_entrees": "musée fermé (état actuel) qui déclare des entrées",
+    "annee_fermeture_inconnue": "année de fermeture « Inconnu » (publiée vide)",
+    "sites_cumules": "sites cumulés (lien_avec) : risque de double compte",
+    "musee_sans_nom": "musée sans nom dans la source",
+    "nombre_decimal": "nombre écrit avec des décimales (1234.0), lu comme un entier",
+    "nombre_avec_separateurs": "nombre avec séparateur de milliers, lu comme un entier",
+    "valeur_source_illisible": "valeur illisible (ni nombre, ni code F, NC ou R), publiée vide",
+    # --- jardins-remarquables (jardins) ---
+    "identifiant_origine_absent": "sans identifiant origine : publié sous son identifiant DEPS",
+    "jardin_en_double": "jardin en double : la fiche la plus récemment mise à jour est gardée",
+    "liste_json_mal_formee": "liste JSON mal formée, gardée telle quelle en un seul élément",
+    "annee_obtention_illisible": "année d'obtention du label illisible (non publiée)",
+    "date_jardin_illisible": "date de création ou de mise à jour illisible (non publiée)",
+    # --- architecture-contemporaine-remarquable (acr) ---
+    "anciennement_labellise": "édifice anciennement labellisé, non publié",
+    "cadre_etude_inattendu": "cadre de l'étude ni « Labellisé » ni « Anciennement labellisé », "
+    "édifice non publié",
+    "notice_en_double": "référence en double dans le fichier source (première copie gardée)",
+    "date_label_absente": "date de label absente",
+    "date_label_texte_libre": "date de label en texte libre (année lue dans le texte)",
+    "date_label_sans_annee": "date de label sans année lisible",
+    # --- opening hours (hours) ---
+    "horaires_non_reconnus": "horaires non reconnus (texte publié, horaires_osm laissé vide)",
+    "horaires_identifiant_inconnu": "identifiant du fichier des horaires absent des musées",
+    "horaires_identifiant_double": "identifiant en double dans le fichier des horaires "
+    "(première ligne gardée)",
+    "horaires_sans_identifiant": "ligne du fichier des horaires sans identifiant (ignorée)",
+    "horaires_ligne_mal_formee": "ligne du fichier des horaires mal formée (ignorée)",
 }
 """French labels of the data-quality remarks, for the summary and the report."""
 

@@ -432,7 +432,7 @@ def synthetic_contour(commune: Commune, communes: Sequence[Commune]) -> list[lis
 def _point_near(rng: random.Random, commune: Commune, radius_km: float) -> tuple[float, float]:
     """A random point within ``radius_km`` of the commune centre (inside its contour if any)."""
     if commune.contour is not None:
-        return _point_inside(rng, commune.contour)
+        return point_inside(rng, commune.contour)
     distance = radius_km * math.sqrt(rng.random())
     angle = rng.uniform(0.0, 2 * math.pi)
     lat = commune.lat + distance * math.sin(angle) / _KM_PER_DEGREE
@@ -442,7 +442,7 @@ def _point_near(rng: random.Random, commune: Commune, radius_km: float) -> tuple
     return lat, lon
 
 
-def _point_inside(rng: random.Random, contour: Mapping[str, Any]) -> tuple[float, float]:
+def point_inside(rng: random.Random, contour: Mapping[str, Any]) -> tuple[float, float]:
     """A random point of a polygon, at least ~150 m inside its border (rejection sampling)."""
     from shapely.geometry import Point, shape
 

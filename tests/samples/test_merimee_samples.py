@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import importlib.util
 import io
 import itertools
@@ -26,6 +27,7 @@ from patrimoine.stages import engine_for
 from patrimoine.staging import ledger, quarantine
 from patrimoine.territory import name_key
 from tests.conftest import make_settings
+from tests.samples.datagouv import manifest_entries
 from tests.samples.merimee import (
     MERIMEE_HEADER,
     OTHER_COMMUNES,
@@ -554,7 +556,17 @@ def manifest() -> dict[str, object]:
 def test_manifest_files_exist_and_snapshot_is_under_1_mb(manifest: dict[str, object]) -> None:
     entries = manifest["entries"]
     assert isinstance(entries, list)
-    assert {e["url"] for e in entries} == {DATASET_URL, CSV_URL, EPCI_URL, EPCI_INFO_URL}
+    culture = {
+        e["url"]
+        for module in SCRIPT.SAMPLE_MODULES
+        for e in manifest_entries(
+            importlib.import_module(module).snapshot_dataset(
+                SCRIPT.territory_with_contours(TERRITORY_CSV)
+            )
+        )
+    }
+    assert len(culture) == 8  # four datasets: the API answer and the file of each
+    assert {e["url"] for e in entries} == {DATASET_URL, CSV_URL, EPCI_URL, EPCI_INFO_URL} | culture
     for entry in entries:
         assert (SNAPSHOT / entry["file"]).is_file(), entry["file"]
     total = sum(p.stat().st_size for p in SNAPSHOT.rglob("*") if p.is_file())
@@ -636,7 +648,8 @@ def test_snapshot_rebuild_is_byte_identical(tmp_path: Path) -> None:
     shipped = {
         p.relative_to(SNAPSHOT)
         for p in SNAPSHOT.rglob("*")
-        if p.is_file() and p.relative_to(SNAPSHOT).parts[0] != "inputs"
+        if p.is_file()
+        and (p.relative_to(SNAPSHOT).parts[0] != "inputs" or p.relative_to(SNAPSHOT) in built)
     }
     assert built == shipped  # no stale file left in snapshot/
     for path in written:

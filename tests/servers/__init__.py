@@ -139,4 +139,5 @@ def upstream_env(server: BaseServer) -> dict[str, str]:
     return {
         "PATRIMOINE_DATAGOUV_URL": server.url,
         "PATRIMOINE_GEO_API_URL": server.url,
+        "PATRIMOINE_TABULAR_URL": server.url,
     }

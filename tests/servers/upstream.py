@@ -12,6 +12,8 @@ data.gouv.fr
     ``GET /api/1/datasets/r/{rid}``, ``/fr/datasets/r/{rid}``  302 to the current file URL
     ``GET /static/resources/{slug}/{YYYYMMDD-HHMMSS}/{filename}``  the file, with ETag and
     Last-Modified (304 on If-None-Match / If-Modified-Since)
+    ``GET /api/resources/{rid}/profile/`` and ``/data/`` for every CSV resource: the
+    Tabular API over the hosted file (``tests/servers/tabular.py``), filters and pages
     unknown ``/api/...`` → 404 ``{"message": "The requested URL was not found ..."}``
     deleted dataset → 410 ``{"message": "Dataset has been deleted"}``
 
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import tabular
 from .base import BaseServer, Handler, Reply, Request
 
 WERKZEUG_NOT_FOUND = (
@@ -159,6 +162,8 @@ class UpstreamServer(BaseServer):
         self._communes: dict[str, dict[str, Any]] = {}
         self._epcis: dict[str, dict[str, Any]] = {}
         self._last_upload: datetime | None = None
+        self.tabular_page_size_max = 200
+        """Rows per page the Tabular API accepts (production 200, open-source default 50)."""
 
     # ====================================================================================
     # data.gouv.fr
@@ -343,6 +348,11 @@ class UpstreamServer(BaseServer):
         self._resource_paths[rid] = path
         for permalink in (f"/api/1/datasets/r/{rid}", f"/fr/datasets/r/{rid}"):
             self.add_route(permalink, self._permalink_handler(rid))
+        if fmt == "csv":
+            for route, handler in tabular.handlers(
+                self.url, rid, lambda: self._current_bytes(rid), lambda: self.tabular_page_size_max
+            ).items():
+                self.add_route(route, handler)
         resource: dict[str, Any] = {
             "id": rid,
             "title": filename,
@@ -360,6 +370,10 @@ class UpstreamServer(BaseServer):
         }
         self._describe_content(resource, content, stamp, fmt=fmt, mime=mime)
         return resource
+
+    def _current_bytes(self, rid: str) -> bytes:
+        responder = self.route(self._resource_paths[rid]).responder
+        return responder.body if isinstance(responder, Reply) else b""
 
     def _describe_content(
         self,

@@ -8,10 +8,14 @@ from patrimoine.errors import SourceError
 from patrimoine.http import HttpClient
 from patrimoine.sources.datagouv_resource import extract, pick_resource
 from patrimoine.stages import entry_for
+from patrimoine.territory import Commune, Territory
 from tests.conftest import make_settings
 from tests.servers import UpstreamServer, upstream_env
 
 ID = "5af120e5b595087cfabcde81"
+TERRITORY = Territory(
+    "communes:63113", "Clermont-Ferrand", (Commune("63113", "Clermont-Ferrand", "63"),)
+)
 
 
 def test_pick_resource_wants_the_main_file_of_the_format() -> None:
@@ -36,9 +40,9 @@ def test_extract_resolves_the_current_resource_every_time(
     settings = make_settings(tmp_path, **upstream_env(upstream))
     entry = entry_for(settings, "monuments-historiques")
     with HttpClient(settings) as client:
-        first = extract(client, settings, entry)
+        first = extract(client, settings, entry, TERRITORY)
         upstream.replace_file(ID, "merimee.csv", b"Reference\nPA00000001\n")  # new URL
-        second = extract(client, settings, entry)
+        second = extract(client, settings, entry, TERRITORY)
     assert first.resource_id == second.resource_id
     assert first.url != second.url and not second.not_modified
     assert second.path.read_bytes() == b"Reference\nPA00000001\n"
@@ -49,5 +53,5 @@ def test_unknown_dataset_is_a_clear_source_error(tmp_path: Path, upstream: Upstr
     settings = make_settings(tmp_path, **upstream_env(upstream))
     entry = entry_for(settings, "monuments-historiques")
     with HttpClient(settings) as client, pytest.raises(SourceError) as caught:
-        extract(client, settings, entry)
+        extract(client, settings, entry, TERRITORY)
     assert "HTTP 404" in str(caught.value) and f"/api/1/datasets/{ID}/" in str(caught.value)
