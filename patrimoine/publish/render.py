@@ -178,13 +178,18 @@ def facts(
     changes: Sequence[Change] = (),
 ) -> dict[str, Any]:
     """The description's placeholders: the generic ones and those the catalog declares."""
-    return {
+    figures: dict[str, Any] = {
         "territoire": territory.label,
         "nb_communes": len(territory.communes),
         "nb_lignes": len(rows),
         "derniers_changements": _last_changes_text(last_changes(changes)),
         **declared_facts.compute(entry, rows),
     }
+    for spec in entry.metadata.facts:
+        if spec.kind == "sum" and isinstance(figures[spec.name], int):
+            # 2 720 342 as French writes it (narrow no-break spaces); counts and years stay bare.
+            figures[spec.name] = f"{figures[spec.name]:,}".replace(",", "\u202f")
+    return figures
 
 
 def _temporal_coverage(entry: DatasetEntry, figures: dict[str, Any]) -> dict[str, Any] | None:

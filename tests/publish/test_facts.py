@@ -137,3 +137,20 @@ def test_a_title_names_only_the_territory(tmp_path: Path) -> None:
     )
     with pytest.raises(CatalogError, match=r"titre ne peut utiliser que \{territoire\}"):
         load_catalog(catalog)
+
+
+def test_a_sum_reads_as_french_writes_it_in_the_description() -> None:
+    entry = replace(
+        ENTRY,
+        metadata=replace(
+            ENTRY.metadata,
+            description="{total} entrées, {n}",
+            facts=(
+                FactSpec("total", "sum", "annee_premiere_protection"),
+                FactSpec("n", "count", "latitude"),
+            ),
+        ),
+    )
+    many = rows() * 600
+    _, sheet = render(entry, many, TERRITORY, {})
+    assert sheet["description"] == "2\u202f208\u202f000 entrées, 1200"

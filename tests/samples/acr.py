@@ -37,9 +37,7 @@ of ``duplicate_reference`` (the last row).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,6 +53,7 @@ from tests.samples.merimee import (
     Commune,
     point_inside,
 )
+from tests.samples.writing import DATAGOUV
 
 __all__ = [
     "ACR_HEADER",
@@ -528,18 +527,6 @@ def sample_rows(
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _write(rows: Iterable[Mapping[str, str]], handle: IO[str], header: Sequence[str]) -> int:
-    handle.write("|".join(header) + "\n")
-    writer = csv.writer(
-        handle, delimiter="|", quotechar='"', quoting=csv.QUOTE_ALL, lineterminator="\n"
-    )
-    count = 0
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-        count += 1
-    return count
-
-
 def write_acr_csv(
     rows: Iterable[Mapping[str, str]],
     out: IO[str] | Path,
@@ -550,16 +537,11 @@ def write_acr_csv(
     Unquoted ``|``-joined header, every field quoted, LF line ends, UTF-8 without BOM. Columns
     of a row that are not in ``header`` are ignored, so a renamed header simulates drift.
     """
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return _write(rows, handle, header)
-    return _write(rows, out, header)
+    return DATAGOUV.write(rows, out, header)
 
 
 def csv_bytes(rows: Iterable[Mapping[str, str]], header: Sequence[str] = ACR_HEADER) -> bytes:
-    buffer = io.StringIO(newline="")
-    write_acr_csv(rows, buffer, header)
-    return buffer.getvalue().encode("utf-8")
+    return DATAGOUV.content(rows, header)
 
 
 # --- Snapshot contract --------------------------------------------------------------------

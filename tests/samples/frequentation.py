@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import random
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,6 +48,7 @@ from typing import IO
 
 from tests.samples.datagouv import SnapshotDataset
 from tests.samples.merimee import Commune
+from tests.samples.writing import Layout
 
 __all__ = [
     "DATASET_ID",
@@ -489,14 +489,8 @@ def sample_rows(
     return _apply_traps(rows) if traps else rows
 
 
-def _write(rows: Iterable[Mapping[str, str]], handle: IO[str], header: Sequence[str]) -> int:
-    writer = csv.writer(handle, delimiter=SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-        count += 1
-    return count
+LAYOUT = Layout(SEPARATOR, csv.QUOTE_MINIMAL, quote_header=True)
+"""``;``, minimal quoting, the header quoted like the lines (a spreadsheet's export)."""
 
 
 def write_frequentation_csv(
@@ -507,16 +501,11 @@ def write_frequentation_csv(
     Columns of a row missing from ``header`` are left out, so a renamed header simulates
     the producer's drift (the renamed column then reads empty).
     """
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return _write(rows, handle, header)
-    return _write(rows, out, header)
+    return LAYOUT.write(rows, out, header)
 
 
 def sample_content(rows: Iterable[Mapping[str, str]], header: Sequence[str] = HEADER) -> bytes:
-    buffer = io.StringIO(newline="")
-    write_frequentation_csv(rows, buffer, header)
-    return buffer.getvalue().encode("utf-8")
+    return LAYOUT.content(rows, header)
 
 
 # --- Snapshot contract (scripts/make_snapshot.py) ---------------------------------------

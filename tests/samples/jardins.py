@@ -35,9 +35,7 @@ see :data:`TRAPS` and :func:`readme_section`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import random
 import uuid
@@ -54,6 +52,7 @@ from tests.samples.merimee import (
     Commune,
     point_inside,
 )
+from tests.samples.writing import Layout
 
 __all__ = [
     "DATASET_ID",
@@ -459,21 +458,8 @@ def write_jardins_csv(
     field quoted, LF line ends. ``columns`` keeps a subset or another order; ``bom`` starts
     the file with a UTF-8 BOM (ODS exports do).
     """
-    rename = rename or {}
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return write_jardins_csv(
-                rows, handle, columns=columns, rename=rename, delimiter=delimiter, bom=bom
-            )
-    if bom:
-        out.write("\ufeff")
-    out.write(delimiter.join(rename.get(c, c) for c in columns) + "\n")
-    writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    count = 0
-    for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
-        count += 1
-    return count
+    header = [(rename or {}).get(c, c) for c in columns]
+    return Layout(delimiter, bom=bom).write(rows, out, columns, header)
 
 
 def csv_bytes(
@@ -485,9 +471,8 @@ def csv_bytes(
     bom: bool = False,
 ) -> bytes:
     """:func:`write_jardins_csv` into bytes (UTF-8)."""
-    buffer = io.StringIO(newline="")
-    write_jardins_csv(rows, buffer, columns=columns, rename=rename, delimiter=delimiter, bom=bom)
-    return buffer.getvalue().encode("utf-8")
+    header = [(rename or {}).get(c, c) for c in columns]
+    return Layout(delimiter, bom=bom).content(rows, columns, header)
 
 
 def snapshot_dataset(communes: list[Commune]) -> SnapshotDataset:

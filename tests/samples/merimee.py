@@ -90,6 +90,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from tests.samples.writing import DATAGOUV
+
 __all__ = [
     "CAM_CODES",
     "COMMUNE_CENTRES",
@@ -1378,18 +1380,6 @@ def _invented_commune(departement: _Departement, number: int) -> Commune:
 # --- Writing -----------------------------------------------------------------------------
 
 
-def _write(rows: Iterable[Mapping[str, str]], handle: IO[str], header: Sequence[str]) -> int:
-    handle.write("|".join(header) + "\n")
-    writer = csv.writer(
-        handle, delimiter="|", quotechar='"', quoting=csv.QUOTE_ALL, lineterminator="\n"
-    )
-    count = 0
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-        count += 1
-    return count
-
-
 def write_merimee_csv(
     rows: Iterable[Mapping[str, str]],
     out: IO[str] | Path,
@@ -1402,7 +1392,4 @@ def write_merimee_csv(
     should have been opened with ``newline=""``. Columns of a row that are not in
     ``header`` are ignored, so a reduced or renamed header simulates schema drift.
     """
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return _write(rows, handle, header)
-    return _write(rows, out, header)
+    return DATAGOUV.write(rows, out, header)

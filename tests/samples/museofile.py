@@ -46,6 +46,7 @@ from typing import IO
 from patrimoine.transforms.departements import DEPARTEMENTS
 from tests.samples.datagouv import SnapshotDataset
 from tests.samples.merimee import REGION_NAMES, Commune, point_inside
+from tests.samples.writing import Layout
 
 __all__ = [
     "DATASET_ID",
@@ -530,16 +531,8 @@ def elsewhere_rows(seed: int = 1) -> list[dict[str, str]]:
 # --- Writing -------------------------------------------------------------------------------
 
 
-def _write(rows: Iterable[Mapping[str, str]], handle: IO[str], header: Sequence[str]) -> int:
-    handle.write("|".join(header) + "\n")
-    writer = csv.writer(
-        handle, delimiter="|", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\n"
-    )
-    count = 0
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-        count += 1
-    return count
+LAYOUT = Layout(quoting=csv.QUOTE_MINIMAL)
+"""Unquoted ``|`` header, fields quoted only when they must be."""
 
 
 def write_museofile_csv(
@@ -553,18 +546,13 @@ def write_museofile_csv(
     written in UTF-8 without BOM. Columns of a row that are not in ``header`` are ignored,
     so a reduced or renamed header simulates schema drift.
     """
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            return _write(rows, handle, header)
-    return _write(rows, out, header)
+    return LAYOUT.write(rows, out, header)
 
 
 def museofile_csv(
     rows: Iterable[Mapping[str, str]], header: Sequence[str] = MUSEOFILE_HEADER
 ) -> bytes:
-    buffer = io.StringIO(newline="")
-    _write(rows, buffer, header)
-    return buffer.getvalue().encode("utf-8")
+    return LAYOUT.content(rows, header)
 
 
 # --- The collectivité's hours file ---------------------------------------------------------

@@ -38,7 +38,6 @@ from tests.samples.acr import (
     trap_reference,
 )
 from tests.samples.datagouv import dataset_json
-from tests.samples.merimee import Commune, with_contours
 from tests.servers import (
     CLERMONT_EPCI_SIREN,
     UpstreamServer,
@@ -46,13 +45,12 @@ from tests.servers import (
     real_contours,
     upstream_env,
 )
+from tests.transforms.geo import sample_communes
 
 NAME = "architecture-contemporaine-remarquable"
 CONTOURS = real_contours()
 SHAPES = {code: shape(geometry) for code, geometry in CONTOURS.items()}
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()], CONTOURS
-)
+COMMUNES = sample_communes()
 """The 21 communes as scripts/make_snapshot.py passes them: real contours, centres inside."""
 SAMPLE = snapshot_dataset(COMMUNES)
 ROWS = snapshot_rows(COMMUNES)

@@ -25,20 +25,16 @@ import pytest
 from patrimoine.pipeline import Outcome, refresh_many
 from tests.conftest import make_settings
 from tests.samples import frequentation as sample
-from tests.samples.merimee import Commune, with_contours
 from tests.servers import (
     CLERMONT_EPCI_SIREN,
     UpstreamServer,
     clermont_communes,
-    real_contours,
     upstream_env,
 )
+from tests.transforms.geo import sample_communes
 
 NAME = "frequentation-musees"
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CODES = {c.code for c in COMMUNES}
 SNAPSHOT = sample.snapshot_dataset(COMMUNES)
 

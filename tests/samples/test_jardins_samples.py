@@ -32,7 +32,6 @@ from tests.samples.jardins import (
     snapshot_dataset,
     snapshot_inputs,
 )
-from tests.samples.merimee import Commune, with_contours
 from tests.servers import (
     CLERMONT_EPCI_SIREN,
     UpstreamServer,
@@ -40,12 +39,11 @@ from tests.servers import (
     real_contours,
     upstream_env,
 )
+from tests.transforms.geo import sample_communes
 
 NAME = "jardins-remarquables"
 CONTOURS = real_contours()
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()], CONTOURS
-)
+COMMUNES = sample_communes()
 TERRITORY_CODES = {c.code for c in COMMUNES}
 PUBLISHED_KEYS = {t.key for t in TERRITORY_TRAPS if t.key} | set(REGULAR_KEYS)
 ELSEWHERE_KEYS = {t.key for t in ELSEWHERE_TRAPS if t.key}

@@ -21,7 +21,6 @@ from patrimoine.stages import engine_for
 from patrimoine.staging import quarantine
 from patrimoine.transforms.stats import REMARKS
 from tests.conftest import make_settings
-from tests.samples.merimee import Commune, with_contours
 from tests.samples.museofile import (
     DATASET_ID,
     ELSEWHERE_TRAPS,
@@ -45,13 +44,11 @@ from tests.servers import (
     real_contours,
     upstream_env,
 )
+from tests.transforms.geo import sample_communes
 
 NAME = "musees-de-france"
 CONTOURS = real_contours()
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    CONTOURS,
-)
+COMMUNES = sample_communes()
 
 
 def rows_by_id() -> dict[str, list[dict[str, str]]]:

@@ -13,6 +13,7 @@ from typing import Any
 from shapely.geometry import shape
 
 from patrimoine.territory import Territory, commune_from_feature
+from tests.samples.merimee import Commune, with_contours
 from tests.servers import clermont_communes, real_contours
 
 CLERMONT, CHAMALIERES, LE_CENDRE, ROYAT = "63113", "63075", "63069", "63308"
@@ -39,6 +40,15 @@ def clermont_territory() -> Territory:
     ]
     communes = tuple(commune_from_feature(f) for f in features)
     return Territory(key="epci:246300701", label="Clermont Auvergne Métropole", communes=communes)
+
+
+def sample_communes() -> list[Commune]:
+    """The 21 communes as the sample generators take them, with their real contours, so
+    generated points fall inside the territory the local geo.api serves."""
+    return with_contours(
+        [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
+        real_contours(),
+    )
 
 
 def inside(code: str) -> tuple[float, float]:

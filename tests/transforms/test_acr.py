@@ -7,9 +7,6 @@ the national file (unquoted ``|`` header, every field quoted) unless a test says
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,7 @@ from patrimoine.publish.render import rows_to_geojson
 from patrimoine.territory import Territory
 from patrimoine.transforms import TransformStats, acr
 from patrimoine.transforms.registry import get_transform
-from patrimoine.transforms.result import KEY, LINE, TransformResult
+from patrimoine.transforms.result import KEY, LINE
 from tests.samples.acr import ACR_HEADER, TRAPS, snapshot_dataset, trap_reference
 from tests.samples.merimee import Commune, with_contours
 from tests.servers import real_contours
@@ -36,6 +33,8 @@ from tests.transforms.geo import (
     inside,
     wgs84,
 )
+from tests.transforms.support import Run as BaseRun
+from tests.transforms.support import quoted_line, transform, write_lines
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["architecture-contemporaine-remarquable"]
 TERRITORY = clermont_territory()
@@ -83,27 +82,13 @@ def notice(ref: str, **values: str) -> dict[str, str]:
 
 def line(row: dict[str, str]) -> str:
     """The row as a data line of the real file: every field quoted, ``""`` when empty."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter="|", quoting=csv.QUOTE_ALL, lineterminator="").writerow(
-        [row.get(column, "") for column in ACR_HEADER]
-    )
-    return buffer.getvalue()
+    return quoted_line(row, ACR_HEADER)
 
 
-@dataclass
-class Run:
-    rows: list[dict[str, Any]]
-    stats: TransformStats
-    result: TransformResult
-
+class Run(BaseRun):
     @property
     def by_ref(self) -> dict[str, dict[str, Any]]:
         return {r["reference"]: r for r in self.rows}
-
-    @property
-    def source(self) -> dict[str, dict[str, str]]:
-        columns = self.result.source.columns
-        return {r[0]: dict(zip(columns, r, strict=True)) for r in self.result.source.rows}
 
     def noted(self, kind: str) -> list[str]:
         return self.stats.examples.get(kind, [])
@@ -119,14 +104,9 @@ def run(
 
     ``renamed`` gives columns a producer's new spelling (the values stay in place).
     """
-    path = tmp_path / "acr.csv"
     header = [(renamed or {}).get(h, h) for h in ACR_HEADER]
-    body = [x if isinstance(x, str) else line(x) for x in lines]
-    path.write_text("\n".join(["|".join(header), *body]) + "\n", encoding="utf-8")
-    stats = TransformStats()
-    result = get_transform(ENTRY)(path, ENTRY, territory, stats)
-    rows = [dict(zip(ENTRY.column_names, r, strict=True)) for r in result.rows]
-    return Run(rows, stats, result)
+    path = write_lines(tmp_path / "acr.csv", header, lines, columns=ACR_HEADER)
+    return transform(Run, path, ENTRY, territory)
 
 
 # --- the published table ----------------------------------------------------------------
@@ -451,10 +431,7 @@ def snapshot_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     ))  # fmt: skip
     path = tmp_path_factory.mktemp("snapshot") / sample.filename
     path.write_bytes(sample.content)
-    stats = TransformStats()
-    result = get_transform(ENTRY)(path, ENTRY, TERRITORY, stats)
-    rows = [dict(zip(ENTRY.column_names, r, strict=True)) for r in result.rows]
-    return Run(rows, stats, result)
+    return transform(Run, path, ENTRY, TERRITORY)
 
 
 def test_every_snapshot_trap_has_an_expectation() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import SchemaError
 from patrimoine.publish.render import rows_to_geojson
 from patrimoine.territory import Territory
-from patrimoine.transforms import TransformStats
 from patrimoine.transforms.jardins import (
     FIELDS,
     normalise_url,
@@ -30,8 +28,7 @@ from patrimoine.transforms.jardins import (
     parse_location,
 )
 from patrimoine.transforms.reader import header_key, resolve_header
-from patrimoine.transforms.registry import get_transform
-from patrimoine.transforms.result import KEY, LINE, TransformResult
+from patrimoine.transforms.result import KEY, LINE
 from tests.samples.jardins import (
     JARDINS_HEADER,
     LATER_MODEL,
@@ -41,8 +38,6 @@ from tests.samples.jardins import (
     csv_bytes,
     sample_rows,
 )
-from tests.samples.merimee import Commune, with_contours
-from tests.servers import clermont_communes, real_contours
 from tests.transforms.geo import (
     BEAUMONT_74,
     CHAMALIERES,
@@ -52,14 +47,14 @@ from tests.transforms.geo import (
     ROYAT,
     clermont_territory,
     inside,
+    sample_communes,
 )
+from tests.transforms.support import Run as BaseRun
+from tests.transforms.support import transform
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["jardins-remarquables"]
 TERRITORY = clermont_territory()
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 NAMES = {c.code: c.nom for c in COMMUNES}
 
 
@@ -85,20 +80,10 @@ def garden(origine: str, code: str = CLERMONT, **values: str) -> dict[str, str]:
     return row
 
 
-@dataclass
-class Run:
-    rows: list[dict[str, Any]]
-    stats: TransformStats
-    result: TransformResult
-
+class Run(BaseRun):
     @property
     def by_key(self) -> dict[str, dict[str, Any]]:
         return {r["identifiant"]: r for r in self.rows}
-
-    @property
-    def source(self) -> dict[str, dict[str, str]]:
-        columns = self.result.source.columns
-        return {r[0]: dict(zip(columns, r, strict=True)) for r in self.result.source.rows}
 
     def examples(self, kind: str) -> list[str]:
         return self.stats.examples.get(kind, [])
@@ -109,10 +94,7 @@ def run_bytes(
 ) -> Run:
     path = tmp_path / "jardins.csv"
     path.write_bytes(content)
-    stats = TransformStats()
-    result = get_transform(entry)(path, entry, territory, stats)
-    rows = [dict(zip(entry.column_names, r, strict=True)) for r in result.rows]
-    return Run(rows, stats, result)
+    return transform(Run, path, entry, territory)
 
 
 def run(

@@ -8,11 +8,8 @@ quoted); one test keeps a reduced header, since the transform must not need the 
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from patrimoine.publish.render import rows_to_geojson
 from patrimoine.territory import Territory
 from patrimoine.transforms import TransformStats
 from patrimoine.transforms.registry import get_transform
-from patrimoine.transforms.result import KEY, LINE, TransformResult
+from patrimoine.transforms.result import KEY, LINE
 from tests.samples.merimee import MERIMEE_HEADER
 from tests.transforms.geo import (
     BEAUMONT,
@@ -39,6 +36,8 @@ from tests.transforms.geo import (
     south_of,
     wgs84,
 )
+from tests.transforms.support import Run as BaseRun
+from tests.transforms.support import quoted_line, transform, write_lines
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["monuments-historiques"]
 TERRITORY = clermont_territory()
@@ -79,28 +78,13 @@ def notice(ref: str, **values: str) -> dict[str, str]:
 
 def line(row: dict[str, str], header: tuple[str, ...] = MERIMEE_HEADER) -> str:
     """The row as a data line of the real file: every field quoted, ``""`` when empty."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter="|", quoting=csv.QUOTE_ALL, lineterminator="").writerow(
-        [row.get(column, "") for column in header]
-    )
-    return buffer.getvalue()
+    return quoted_line(row, header)
 
 
-@dataclass
-class Run:
-    rows: list[dict[str, Any]]
-    stats: TransformStats
-    result: TransformResult
-
+class Run(BaseRun):
     @property
     def by_ref(self) -> dict[str, dict[str, Any]]:
         return {r["reference"]: r for r in self.rows}
-
-    @property
-    def source(self) -> dict[str, dict[str, str]]:
-        """The source records by key (``_key``), canonical names."""
-        columns = self.result.source.columns
-        return {r[0]: dict(zip(columns, r, strict=True)) for r in self.result.source.rows}
 
 
 def run(
@@ -111,13 +95,8 @@ def run(
     entry: Any = ENTRY,
 ) -> Run:
     """Write the file (unquoted header, then the lines) and transform it like the pipeline."""
-    path = tmp_path / "merimee.csv"
-    body = [x if isinstance(x, str) else line(x, header) for x in lines]
-    path.write_text("\n".join(["|".join(header), *body]) + "\n", encoding="utf-8")
-    stats = TransformStats()
-    result = get_transform(entry)(path, entry, territory, stats)
-    rows = [dict(zip(entry.column_names, r, strict=True)) for r in result.rows]
-    return Run(rows, stats, result)
+    path = write_lines(tmp_path / "merimee.csv", header, lines)
+    return transform(Run, path, entry, territory)
 
 
 EMPTY_LINE = "|".join('""' for _ in MERIMEE_HEADER)

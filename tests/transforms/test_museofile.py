@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import SchemaError
 from patrimoine.publish.render import rows_to_geojson
 from patrimoine.territory import Territory
-from patrimoine.transforms import TransformStats
 from patrimoine.transforms.coordinates import locate_point
 from patrimoine.transforms.museofile import (
     declared_departements,
@@ -33,10 +31,8 @@ from patrimoine.transforms.museofile import (
     telephone,
     themes,
 )
-from patrimoine.transforms.registry import get_transform
-from patrimoine.transforms.result import LINE, TransformResult
+from patrimoine.transforms.result import LINE
 from patrimoine.transforms.stats import REMARKS
-from tests.samples.merimee import Commune, with_contours
 from tests.samples.museofile import (
     ELSEWHERE_TRAPS,
     HOURS,
@@ -46,7 +42,6 @@ from tests.samples.museofile import (
     museofile_csv,
     snapshot_rows,
 )
-from tests.servers import clermont_communes, real_contours
 from tests.transforms.geo import (
     BEAUMONT_74,
     CHAMALIERES,
@@ -54,31 +49,21 @@ from tests.transforms.geo import (
     ROYAT,
     clermont_territory,
     inside,
+    sample_communes,
     south_of,
 )
+from tests.transforms.support import Run as BaseRun
+from tests.transforms.support import transform as run_transform
 
 ENTRY = load_catalog(PROJECT_DIR / "catalog")["musees-de-france"]
 TERRITORY = clermont_territory()
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 
 
-@dataclass
-class Run:
-    rows: list[dict[str, Any]]
-    stats: TransformStats
-    result: TransformResult
-
+class Run(BaseRun):
     @property
     def by_id(self) -> dict[str, dict[str, Any]]:
         return {r["identifiant_museofile"]: r for r in self.rows}
-
-    @property
-    def source(self) -> dict[str, dict[str, str]]:
-        columns = self.result.source.columns
-        return {r[0]: dict(zip(columns, r, strict=True)) for r in self.result.source.rows}
 
     def named(self, kind: str) -> list[str]:
         """Identifiers the report names under a remark (``M9002 (ligne 3)`` → ``M9002``)."""
@@ -91,10 +76,7 @@ def transform(
     entry: Any = ENTRY,
     supplements: dict[str, Path] | None = None,
 ) -> Run:
-    stats = TransformStats()
-    result = get_transform(entry)(path, entry, territory, stats, supplements)
-    rows = [dict(zip(entry.column_names, r, strict=True)) for r in result.rows]
-    return Run(rows, stats, result)
+    return run_transform(Run, path, entry, territory, supplements)
 
 
 def museum(identifier: str, **values: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ no case here shows failing.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,17 +29,13 @@ from typing import Any
 import pytest
 
 from patrimoine import stages
-from patrimoine.catalog import DatasetEntry, load_catalog
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
 from patrimoine.pipeline import refresh_many
-from patrimoine.staging import ledger, tables
+from patrimoine.staging import tables
 from patrimoine.transforms import fields as source_fields
 from patrimoine.transforms.acr import FIELDS
-from patrimoine.transforms.registry import get_transform
-from patrimoine.validation import BLOCKING, ROW, WARNING, Problem, ValidationReport
-from patrimoine.validation.gx import load_suite_json
-from patrimoine.validation.structural import column_expectations, schema_expectations
-from tests.conftest import make_settings
+from patrimoine.validation import BLOCKING, ROW, WARNING, ValidationReport
 from tests.samples import merimee
 from tests.samples.acr import (
     ACR_HEADER,
@@ -51,25 +46,37 @@ from tests.samples.acr import (
     elsewhere_reference,
     sample_rows,
 )
-from tests.samples.merimee import Commune, with_contours
-from tests.servers import (
-    CLERMONT_EPCI_SIREN,
-    UpstreamServer,
-    clermont_communes,
-    real_contours,
-    upstream_env,
+from tests.servers import UpstreamServer
+from tests.transforms.geo import sample_communes
+from tests.validation.support import (
+    Check,
+    Validated,
+    assert_every_check_covered,
+    assert_names,
+    assert_new_spelling,
+    catalog_entry,
+    check,
+    copies,
+    edit_rows,
+    failed,
+    identity,
+    refresh,
+    row_count_drop,
+    run_report,
+    setter,
+    settings_for,
+    suite_checks,
+    territory_server,
 )
+from tests.validation.support import transform_and_validate as run_stages
 
 NAME = "architecture-contemporaine-remarquable"
 SOURCE = f"{NAME}.source"
 PUBLISHED = f"{NAME}.published"
-ENTRY: DatasetEntry = load_catalog(PROJECT_DIR / "catalog")[NAME]
+ENTRY: DatasetEntry = catalog_entry(NAME)
 MERIMEE_ID = "5af120e5b595087cfabcde81"
 
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CLEAN: tuple[dict[str, str], ...] = tuple(
     sample_rows(COMMUNES, regular=42, seed=5, traps=False, elsewhere=False)
 )
@@ -101,19 +108,13 @@ class Upstream:
 
 
 def clean_rows() -> list[dict[str, str]]:
-    return [dict(row) for row in CLEAN]
+    return copies(CLEAN)
 
 
 def edited(indexes: Any, edit: Callable[[dict[str, str]], None]) -> Upstream:
     """The clean sample with ``edit`` applied to the rows at ``indexes``; those are offending."""
-    rows = clean_rows()
-    for i in indexes:
-        edit(rows[i])
-    return Upstream(rows, offending=[rows[i][REFERENCE] for i in indexes])
-
-
-def setter(**values: str) -> Callable[[dict[str, str]], None]:
-    return lambda row: row.update(values)
+    rows, offending = edit_rows(CLEAN, indexes, edit, REFERENCE)
+    return Upstream(rows, offending=offending)
 
 
 def with_coordinates(count: int) -> list[int]:
@@ -185,16 +186,6 @@ def national_export() -> Upstream:
 
 
 @dataclass(frozen=True)
-class Check:
-    """A check's identity: its suite, GX type, column and level."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    level: str
-
-
-@dataclass(frozen=True)
 class Case:
     id: str
     check: Check
@@ -203,10 +194,6 @@ class Case:
     """Other checks the same alteration trips, by design (their records are the same)."""
     national: bool = False
     """Run the transform without the territory filter (a national export)."""
-
-
-def check(suite: str, kind: str, column: str | None, level: str) -> Check:
-    return Check(suite, f"expect_{kind}", column, level)
 
 
 REFERENCE_WRITTEN = check(SOURCE, "column_values_to_match_regex", "reference", WARNING)
@@ -302,16 +289,9 @@ def renamed(*names: str) -> Upstream:
 # --- Fixtures ------------------------------------------------------------------------------
 
 
-def settings_for(root: Path, server: UpstreamServer) -> Settings:
-    return make_settings(root, **upstream_env(server))
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as upstream:
-        upstream.add_epci(
-            CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole"
-        )
+    with territory_server() as upstream:
         upstream.add_datagouv_dataset(
             DATASET_ID, [("csv", FILENAME, Upstream(clean_rows()).content())]
         )
@@ -321,7 +301,6 @@ def server() -> Iterator[UpstreamServer]:
             MERIMEE_ID, [("csv", "merimee.csv", buffer.getvalue().encode("utf-8"))]
         )
         yield upstream
-    assert not upstream.errors, upstream.errors
 
 
 @dataclass
@@ -334,64 +313,25 @@ class Baseline:
 def baseline(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     """One successful refresh of the clean sample: the run the row count compares with."""
     settings = settings_for(tmp_path_factory.mktemp("baseline"), server)
-    server.replace_file(DATASET_ID, FILENAME, Upstream(clean_rows()).content())
-    (outcome,) = refresh_many(settings, [NAME])
+    outcome = refresh(
+        settings, server, NAME, (DATASET_ID, FILENAME), Upstream(clean_rows()).content()
+    )
     assert outcome.status == "updated", outcome.error
-    run = ledger.run(stages.engine_for(settings), outcome.run_id)
-    assert run is not None
-    return Baseline(settings, ValidationReport.from_dict(run["details"]["validation"]))
+    return Baseline(settings, run_report(settings, outcome))
 
 
 @dataclass
-class Validated:
-    report: ValidationReport
-    quarantine: dict[str, list[str]]
-    """Key → reasons, as the validation stage hands them to staging."""
-    published: list[str]
+class Candidate(Validated):
+    published: list[str] = field(default_factory=list)
     """References of the candidate table."""
 
 
 def transform_and_validate(
     settings: Settings, upstream: Upstream, *, national: bool = False
-) -> Validated:
-    path = settings.var_dir / "acr.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream.content())
-    output = stages.transform_stage(settings, NAME, path, territory_filter=not national)
-    validated = stages.validate_stage(settings, NAME, output)
+) -> Candidate:
+    run = run_stages(settings, NAME, "acr.csv", upstream.content(), territory_filter=not national)
     rows = tables.read_rows(stages.engine_for(settings), ENTRY, tables.candidate_name(ENTRY))
-    return Validated(
-        ValidationReport.from_dict(validated.report),
-        {q["key"]: q["reasons"] for q in validated.quarantine},
-        sorted(str(r[0]) for r in rows),
-    )
-
-
-# --- Assertions ----------------------------------------------------------------------------
-
-
-def failed(report: ValidationReport, expected: Check) -> Problem:
-    """The one problem of ``report`` with this identity (its level included)."""
-    found = [
-        p
-        for p in report.problems
-        if (p.suite, p.expectation, p.column)
-        == (expected.suite, expected.expectation, expected.column)
-    ]
-    assert len(found) == 1, report.problems
-    assert found[0].level == expected.level, found[0]
-    return found[0]
-
-
-def identity(problem: Problem) -> Check:
-    return Check(problem.suite, problem.expectation, problem.column, problem.level)
-
-
-def assert_names(problem: Problem, offending: list[str]) -> None:
-    assert offending
-    assert problem.unexpected_count == len(offending)
-    assert set(problem.sample_keys) <= set(offending)
-    assert len(problem.sample_keys) == min(len(offending), 20)
+    return Candidate(run.report, run.entries, sorted(str(r[0]) for r in rows))
 
 
 # --- The clean sample ----------------------------------------------------------------------
@@ -399,7 +339,7 @@ def assert_names(problem: Problem, offending: list[str]) -> None:
 
 def test_a_clean_sample_passes_every_check(baseline: Baseline) -> None:
     assert baseline.report.problems == []
-    assert baseline.report.evaluated == len(suite_checks())
+    assert baseline.report.evaluated == len(suite_checks(ENTRY))
     assert sum(1 for r in CLEAN if r[COORDINATES]) >= 0.8 * len(CLEAN)
 
 
@@ -427,12 +367,9 @@ def test_each_check_fails_on_a_producer_file(case: Case, baseline: Baseline) -> 
 
 def test_the_row_count_check_fails_on_a_shrunk_export(baseline: Baseline) -> None:
     run = transform_and_validate(baseline.settings, shrunk_export())
-    problem = failed(run.report, ROW_COUNT)
-    assert run.report.problems == [problem]
-    # At least what the last successful run kept, less the share of removals tolerated.
-    minimum = math.floor(len(CLEAN) * (1 - baseline.settings.max_removed_share))
-    assert 15 < minimum < len(CLEAN)
-    assert problem.sample_values == [15]
+    problem, minimum = row_count_drop(
+        run.report, ROW_COUNT, kept=15, previous=len(CLEAN), settings=baseline.settings
+    )
     assert problem.title == (
         f"Nombre d'édifices labellisés du territoire en forte baisse : 15 contre au moins "
         f"{minimum} attendus d'après le dernier run réussi"
@@ -478,39 +415,16 @@ def test_a_renamed_required_column_fails_this_dataset_alone(
 # --- Every check has a case ----------------------------------------------------------------
 
 
-def suite_checks() -> list[Check]:
-    """Every check run on the dataset: suite files plus generated ones."""
-    source = load_suite_json(ENTRY.source_suite_path)
-    published = load_suite_json(ENTRY.published_suite_path)
-    fields = get_transform(ENTRY).fields_for(ENTRY)
-    runs = [
-        (source["name"], [*column_expectations(fields), *source["expectations"]]),
-        (published["name"], [*schema_expectations(ENTRY), *published["expectations"]]),
-    ]
-    return [
-        Check(name, e["type"], e["kwargs"].get("column"), e["meta"]["level"])
-        for name, expectations in runs
-        for e in expectations
-    ]
-
-
 def test_every_check_of_the_suites_has_a_failing_case() -> None:
-    checks = suite_checks()
-    assert len(set(checks)) == len(checks), "two checks share an identity: tell them apart"
     covered = {c.check for c in CASES} | {ROW_COUNT, *COLUMN_CHECKS.values()}
-    missing = set(checks) - covered
-    assert not missing, f"checks without a failing case in {Path(__file__).name}: {missing}"
-    stale = covered - set(checks)
-    assert not stale, f"cases for checks the suites no longer have: {stale}"
+    assert_every_check_covered(ENTRY, covered, __file__)
     required = {n for n, f in FIELDS.items() if f.level == source_fields.REQUIRED}
     assert required == {"reference", "insee", "cadre"}
     assert set(RENAMED) == set(FIELDS) - required
 
 
 def test_the_renamed_headers_are_new_spellings() -> None:
-    known = {h.lower() for h in ACR_HEADER}
     for name, (spelling, _) in RENAMED.items():
-        assert spelling.lower() not in known, spelling
-        assert all(spelling.lower() != a.lower() for f in FIELDS.values() for a in f.aliases)
+        assert_new_spelling(spelling, ACR_HEADER, FIELDS)
         header = renamed(name).content().split(b"\n", 1)[0].decode().split("|")
         assert header.count(spelling) == 1 and FIELDS[name].label not in header

@@ -18,47 +18,49 @@ case here shows failing.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from patrimoine import stages
-from patrimoine.catalog import DatasetEntry, load_catalog
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
 from patrimoine.errors import SchemaError
 from patrimoine.staging import ledger
 from patrimoine.transforms import fields as source_fields
 from patrimoine.transforms.frequentation import FIELDS
-from patrimoine.transforms.registry import get_transform
-from patrimoine.validation import BLOCKING, ROW, WARNING, Problem, ValidationReport
-from patrimoine.validation.gx import load_suite_json
-from patrimoine.validation.structural import column_expectations, schema_expectations
-from tests.conftest import make_settings
+from patrimoine.validation import BLOCKING, ROW, WARNING
 from tests.samples.frequentation import HEADER, sample_content, sample_rows
-from tests.samples.merimee import Commune, with_contours
-from tests.servers import (
-    CLERMONT_EPCI_SIREN,
-    UpstreamServer,
-    clermont_communes,
-    real_contours,
-    upstream_env,
+from tests.servers import UpstreamServer
+from tests.transforms.geo import sample_communes
+from tests.validation.support import (
+    Check,
+    Validated,
+    assert_every_check_covered,
+    assert_names,
+    assert_new_spelling,
+    catalog_entry,
+    check,
+    copies,
+    failed,
+    resolved_settings,
+    row_count_drop,
+    setter,
+    suite_checks,
+    territory_server,
 )
+from tests.validation.support import transform_and_validate as run_stages
 
 NAME = "frequentation-musees"
 SOURCE = f"{NAME}.source"
 PUBLISHED = f"{NAME}.published"
-ENTRY: DatasetEntry = load_catalog(PROJECT_DIR / "catalog")[NAME]
+ENTRY: DatasetEntry = catalog_entry(NAME)
 
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CLEAN: tuple[dict[str, str], ...] = tuple(sample_rows(COMMUNES, traps=False))
 """121 lines: museums M5001–M5011, one site each, every year 2014–2024."""
 
@@ -80,7 +82,7 @@ class Upstream:
 
 
 def clean_rows() -> list[dict[str, str]]:
-    return [dict(row) for row in CLEAN]
+    return copies(CLEAN)
 
 
 def key(row: dict[str, str]) -> str:
@@ -101,10 +103,6 @@ def edited(
             offending.append(key(row))
     assert offending
     return Upstream(rows, offending=offending)
-
-
-def setter(**values: str) -> Callable[[dict[str, str]], None]:
-    return lambda row: row.update(values)
 
 
 def grouped(column: str) -> Callable[[dict[str, str]], None]:
@@ -162,25 +160,11 @@ ALL_YEARS = range(2014, 2025)
 
 
 @dataclass(frozen=True)
-class Check:
-    """A check's identity: its suite, GX type, column and level."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    level: str
-
-
-@dataclass(frozen=True)
 class Case:
     id: str
     check: Check
     upstream: Callable[[], Upstream]
     territory_filter: bool = True
-
-
-def check(suite: str, kind: str, column: str | None, level: str) -> Check:
-    return Check(suite, f"expect_{kind}", column, level)
 
 
 CASES = [
@@ -300,68 +284,21 @@ def renamed(*names: str) -> Upstream:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as upstream:
-        upstream.add_epci(
-            CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole"
-        )
+    with territory_server() as upstream:
         yield upstream
-    assert not upstream.errors, upstream.errors
-
-
-def resolved(root: Path, server: UpstreamServer) -> Settings:
-    """Settings with the territory resolved, for the transform and validate stages alone."""
-    settings = make_settings(root, **upstream_env(server))
-    stages.resolve_territory_stage(settings)
-    return settings
 
 
 @pytest.fixture(scope="module")
 def scratch(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return resolved(tmp_path_factory.mktemp("scratch"), server)
-
-
-@dataclass
-class Validated:
-    report: ValidationReport
-    quarantine: dict[str, list[str]]
-    """Key → reasons, as the validate stage hands them to the stage step."""
+    return resolved_settings(tmp_path_factory.mktemp("scratch"), server)
 
 
 def transform_and_validate(
     settings: Settings, upstream: Upstream, territory_filter: bool = True
 ) -> Validated:
-    path = settings.var_dir / "frequentation.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream.content())
-    output = stages.transform_stage(settings, NAME, path, territory_filter=territory_filter)
-    validated = stages.validate_stage(settings, NAME, output)
-    return Validated(
-        ValidationReport.from_dict(validated.report),
-        {q["key"]: q["reasons"] for q in validated.quarantine},
+    return run_stages(
+        settings, NAME, "frequentation.csv", upstream.content(), territory_filter=territory_filter
     )
-
-
-# --- Assertions ----------------------------------------------------------------------------
-
-
-def failed(report: ValidationReport, expected: Check) -> Problem:
-    """The one problem of ``report`` with this identity (its level included)."""
-    found = [
-        p
-        for p in report.problems
-        if (p.suite, p.expectation, p.column)
-        == (expected.suite, expected.expectation, expected.column)
-    ]
-    assert len(found) == 1, report.problems
-    assert found[0].level == expected.level, found[0]
-    return found[0]
-
-
-def assert_names(problem: Problem, offending: list[str]) -> None:
-    assert offending
-    assert problem.unexpected_count == len(offending)
-    assert set(problem.sample_keys) <= set(offending)
-    assert len(problem.sample_keys) == min(len(offending), 20)
 
 
 # --- The clean sample ----------------------------------------------------------------------
@@ -370,7 +307,7 @@ def assert_names(problem: Problem, offending: list[str]) -> None:
 def test_a_clean_sample_passes_every_check(scratch: Settings) -> None:
     run = transform_and_validate(scratch, Upstream(clean_rows()))
     assert run.report.problems == []
-    assert run.report.evaluated == len(suite_checks())
+    assert run.report.evaluated == len(suite_checks(ENTRY))
     assert run.quarantine == {}
 
 
@@ -397,7 +334,7 @@ def test_the_row_count_check_fails_on_a_shrunk_export(
     server: UpstreamServer, tmp_path: Path
 ) -> None:
     """After a successful run with the whole sample, a file holding 40 of its 121 lines."""
-    settings = resolved(tmp_path, server)
+    settings = resolved_settings(tmp_path, server)
     engine = stages.engine_for(settings)
     now = datetime.now(UTC)
     previous = ledger.RunRecord(
@@ -410,11 +347,9 @@ def test_the_row_count_check_fails_on_a_shrunk_export(
     )
     ledger.start(engine, previous)
     run = transform_and_validate(settings, Upstream(clean_rows()[:40]))
-    problem = failed(run.report, ROW_COUNT)
-    assert run.report.problems == [problem]
-    minimum = math.floor(len(CLEAN) * (1 - settings.max_removed_share))
-    assert 40 < minimum < len(CLEAN)
-    assert problem.sample_values == [40]
+    problem, minimum = row_count_drop(
+        run.report, ROW_COUNT, kept=40, previous=len(CLEAN), settings=settings
+    )
     assert problem.title == (
         f"Nombre de lignes de fréquentation du territoire en forte baisse : 40 contre au moins "
         f"{minimum} attendues d'après le dernier run réussi"
@@ -463,39 +398,15 @@ def test_a_renamed_required_column_fails_the_dataset_naming_it(
 # --- Every check has a case ----------------------------------------------------------------
 
 
-def suite_checks() -> list[Check]:
-    """Every check run on the dataset: suite files plus generated ones."""
-    source = load_suite_json(ENTRY.source_suite_path)
-    published = load_suite_json(ENTRY.published_suite_path)
-    fields = get_transform(ENTRY).fields_for(ENTRY)
-    runs: list[tuple[str, list[dict[str, Any]]]] = [
-        (source["name"], [*column_expectations(fields), *source["expectations"]]),
-        (published["name"], [*schema_expectations(ENTRY), *published["expectations"]]),
-    ]
-    return [
-        Check(name, e["type"], e["kwargs"].get("column"), e["meta"]["level"])
-        for name, expectations in runs
-        for e in expectations
-    ]
-
-
 def test_every_check_of_the_suites_has_a_failing_case() -> None:
-    checks = suite_checks()
-    assert len(set(checks)) == len(checks), "two checks share an identity: tell them apart"
     covered = [c.check for c in CASES] + [ROW_COUNT, *COLUMN_CHECKS.values()]
-    assert len(set(covered)) == len(covered)
-    missing = set(checks) - set(covered)
-    assert not missing, f"checks without a failing case in {Path(__file__).name}: {missing}"
-    stale = set(covered) - set(checks)
-    assert not stale, f"cases for checks the suites no longer have: {stale}"
+    assert_every_check_covered(ENTRY, covered, __file__)
     required = {n for n, f in FIELDS.items() if f.level == source_fields.REQUIRED}
     assert set(RENAMED) == set(FIELDS) - required
     assert {c.level for c in COLUMN_CHECKS.values()} == {BLOCKING, WARNING}
 
 
 def test_the_renamed_headers_are_new_spellings() -> None:
-    known = {h.lower() for h in HEADER}
     for name, (spelling, _) in RENAMED.items():
-        assert spelling.lower() not in known, spelling
-        assert all(spelling.lower() != a.lower() for f in FIELDS.values() for a in f.aliases)
+        assert_new_spelling(spelling, HEADER, FIELDS)
         assert renamed(name).header.count(spelling) == 1

@@ -23,30 +23,19 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from patrimoine import stages
-from patrimoine.catalog import DatasetEntry, load_catalog
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
 from patrimoine.errors import SchemaError
-from patrimoine.pipeline import refresh_many
-from patrimoine.staging import ledger
 from patrimoine.transforms import fields as source_fields
 from patrimoine.transforms.jardins import FIELDS
-from patrimoine.transforms.registry import get_transform
 from patrimoine.validation import BLOCKING, ROW, WARNING, Problem, ValidationReport
-from patrimoine.validation.gx import load_suite_json
-from patrimoine.validation.structural import column_expectations, schema_expectations
-from tests.conftest import make_settings
 from tests.samples.jardins import (
     DATASET_ID,
     FILENAME,
@@ -56,24 +45,36 @@ from tests.samples.jardins import (
     clean_rows,
     csv_bytes,
 )
-from tests.samples.merimee import Commune, with_contours
-from tests.servers import (
-    CLERMONT_EPCI_SIREN,
-    UpstreamServer,
-    clermont_communes,
-    real_contours,
-    upstream_env,
+from tests.servers import UpstreamServer
+from tests.transforms.geo import sample_communes
+from tests.validation.support import (
+    Check,
+    Validated,
+    assert_every_check_covered,
+    catalog_entry,
+    check,
+    copies,
+    copy_run,
+    edit_rows,
+    failed,
+    published_files,
+    refresh,
+    row_count_drop,
+    run_report,
+    setter,
+    settings_for,
+    suite_checks,
+    territory_server,
 )
+from tests.validation.support import transform_and_validate as run_stages
 
 NAME = "jardins-remarquables"
 SOURCE = f"{NAME}.source"
 PUBLISHED = f"{NAME}.published"
-ENTRY: DatasetEntry = load_catalog(PROJECT_DIR / "catalog")[NAME]
+RESOURCE = (DATASET_ID, FILENAME)
+ENTRY: DatasetEntry = catalog_entry(NAME)
 
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CLEAN: tuple[dict[str, str], ...] = tuple(clean_rows(COMMUNES, per_commune=2, seed=5))
 """42 gardens, two in each of the 21 communes."""
 ELSEWHERE = (
@@ -106,19 +107,13 @@ class Upstream:
 
 
 def clean() -> list[dict[str, str]]:
-    return [dict(row) for row in CLEAN]
+    return copies(CLEAN)
 
 
 def edited(indexes: Any, edit: Callable[[dict[str, str]], None]) -> Upstream:
     """The clean sample with ``edit`` applied to the rows at ``indexes``; those are offending."""
-    rows = clean()
-    for i in indexes:
-        edit(rows[i])
-    return Upstream(rows, offending=[rows[i]["identifiant_origine"] for i in indexes])
-
-
-def setter(**values: str) -> Callable[[dict[str, str]], None]:
-    return lambda row: row.update(values)
+    rows, offending = edit_rows(CLEAN, indexes, edit, "identifiant_origine")
+    return Upstream(rows, offending=offending)
 
 
 def no_identifier() -> Upstream:
@@ -177,14 +172,13 @@ def shrunk_export() -> Upstream:
 # --- Checks and cases ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Check:
-    """A check's identity: its suite, GX type, column and level."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    level: str
+def same_garden_twice() -> Upstream:
+    """A garden back under a second identifier (the 2023 model change), the old line kept."""
+    rows = [dict(r) for r in CLEAN]
+    first, second = rows[0], rows[1]  # two gardens of the first commune
+    assert first["code_insee"] == second["code_insee"]
+    second["nom_du_jardin"] = first["nom_du_jardin"]
+    return Upstream(rows, offending=[first["identifiant_origine"], second["identifiant_origine"]])
 
 
 @dataclass(frozen=True)
@@ -192,10 +186,6 @@ class Case:
     id: str
     check: Check
     upstream: Callable[[], Upstream]
-
-
-def check(suite: str, kind: str, column: str | None, level: str) -> Check:
-    return Check(suite, f"expect_{kind}", column, level)
 
 
 IDENTIFIER = check(SOURCE, "column_values_to_not_be_null", "identifiant_origine", ROW)
@@ -213,6 +203,11 @@ CASES = [
         national_export,
     ),
     # warning: reported, published
+    Case(
+        "same-garden-under-two-identifiers",
+        check(PUBLISHED, "compound_columns_to_be_unique", None, WARNING),
+        same_garden_twice,
+    ),
     Case(
         "two-identifiers-pasted-in-one-cell",
         check(SOURCE, "column_values_to_match_regex", "identifiant_origine", WARNING),
@@ -319,71 +314,37 @@ class Baseline:
     report: ValidationReport
 
 
-def published_files(settings: Settings) -> dict[str, bytes]:
-    folder = settings.portal_dir / NAME
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as upstream:
-        upstream.add_epci(
-            CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole"
-        )
+    with territory_server() as upstream:
         upstream.add_datagouv_dataset(DATASET_ID, [("csv", FILENAME, Upstream(clean()).content())])
         yield upstream
-    assert not upstream.errors, upstream.errors
 
 
 @pytest.fixture(scope="module")
 def baseline(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     root = tmp_path_factory.mktemp("baseline")
-    settings = make_settings(root, **upstream_env(server))
-    server.replace_file(DATASET_ID, FILENAME, Upstream(clean()).content())
-    (outcome,) = refresh_many(settings, [NAME])
+    settings = settings_for(root, server)
+    outcome = refresh(settings, server, NAME, RESOURCE, Upstream(clean()).content())
     assert outcome.status == "updated", outcome.error
     assert outcome.warnings == [] and outcome.quarantined == [] and outcome.remarks == []
     assert outcome.rows_published == len(CLEAN)
-    run = ledger.run(stages.engine_for(settings), outcome.run_id)
-    assert run is not None
-    report = ValidationReport.from_dict(run["details"]["validation"])
-    return Baseline(root, settings, published_files(settings), report)
-
-
-@dataclass
-class Validated:
-    report: ValidationReport
-    quarantined: list[str]
+    report = run_report(settings, outcome)
+    return Baseline(root, settings, published_files(settings, NAME), report)
 
 
 def transform_and_validate(settings: Settings, upstream: Upstream) -> Validated:
     """The transform and validation stages on ``upstream``, as a refresh runs them."""
-    path = settings.var_dir / "cases" / FILENAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream.content())
-    output = stages.transform_stage(
-        settings, NAME, path, territory_filter=upstream.territory_filter
-    )
-    validated = stages.validate_stage(settings, NAME, output)
-    return Validated(
-        ValidationReport.from_dict(validated.report), [q["key"] for q in validated.quarantine]
+    return run_stages(
+        settings,
+        NAME,
+        f"cases/{FILENAME}",
+        upstream.content(),
+        territory_filter=upstream.territory_filter,
     )
 
 
 # --- Assertions ----------------------------------------------------------------------------
-
-
-def failed(report: ValidationReport, expected: Check) -> Problem:
-    """The one problem of ``report`` with this identity (its level included)."""
-    found = [
-        p
-        for p in report.problems
-        if (p.suite, p.expectation, p.column)
-        == (expected.suite, expected.expectation, expected.column)
-    ]
-    assert len(found) == 1, report.problems
-    assert found[0].level == expected.level, found[0]
-    return found[0]
 
 
 def identity(problem: Problem) -> tuple[str, str, str | None, str]:
@@ -395,7 +356,7 @@ def identity(problem: Problem) -> tuple[str, str, str | None, str]:
 
 def test_a_clean_sample_passes_every_check(baseline: Baseline) -> None:
     assert baseline.report.problems == []
-    assert baseline.report.evaluated == len(suite_checks())
+    assert baseline.report.evaluated == len(suite_checks(ENTRY))
     text = baseline.files[f"{NAME}.csv"].decode("utf-8")
     keys = [r["identifiant"] for r in csv.DictReader(io.StringIO(text))]
     assert keys == sorted(r["identifiant_origine"] for r in CLEAN)
@@ -416,18 +377,16 @@ def test_each_check_fails_on_a_producer_file(case: Case, baseline: Baseline) -> 
     assert report.success  # neither row nor warning holds the dataset
     if case.check.level == ROW:
         assert problem.keys == upstream.offending
-        assert validated.quarantined == upstream.offending
+        assert validated.quarantined_keys == upstream.offending
     else:
-        assert problem.keys == [] and validated.quarantined == []
+        assert problem.keys == [] and validated.quarantined_keys == []
 
 
 def test_the_row_count_check_fails_on_a_shrunk_export(baseline: Baseline) -> None:
     validated = transform_and_validate(baseline.settings, shrunk_export())
-    problem = failed(validated.report, ROW_COUNT)
-    assert validated.report.problems == [problem]
-    minimum = math.floor(len(CLEAN) * (1 - baseline.settings.max_removed_share))
-    assert 15 < minimum < len(CLEAN)
-    assert problem.sample_values == [15]
+    problem, minimum = row_count_drop(
+        validated.report, ROW_COUNT, kept=15, previous=len(CLEAN), settings=baseline.settings
+    )
     assert problem.title == (
         f"Nombre de jardins du territoire en forte baisse : 15 contre au moins {minimum} "
         "attendus d'après le dernier run réussi"
@@ -505,52 +464,24 @@ def test_a_renamed_required_column_stops_the_transform_naming_it(
 def test_a_renamed_required_column_fails_the_refresh_and_keeps_the_last_version(
     baseline: Baseline, server: UpstreamServer, tmp_path: Path
 ) -> None:
-    with (
-        closing(sqlite3.connect(baseline.root / "patrimoine.db")) as source,
-        closing(sqlite3.connect(tmp_path / "patrimoine.db")) as target,
-    ):
-        source.backup(target)
-    shutil.copytree(baseline.settings.portal_dir, tmp_path / "portal")
-    settings = make_settings(tmp_path, **upstream_env(server))
+    copy_run(baseline.root, baseline.settings.portal_dir, tmp_path)
+    settings = settings_for(tmp_path, server)
     renamed_file = Upstream(clean(), rename={"identifiant_origine": "ident_jardin"})
-    server.replace_file(DATASET_ID, FILENAME, renamed_file.content())
     try:
-        (outcome,) = refresh_many(settings, [NAME])
+        outcome = refresh(settings, server, NAME, RESOURCE, renamed_file.content())
     finally:
         server.replace_file(DATASET_ID, FILENAME, Upstream(clean()).content())
     assert (outcome.status, outcome.stage) == ("failed", "transform")
     assert "colonne(s) absente(s) du fichier source : identifiant_origine" in (outcome.error or "")
-    assert published_files(settings) == baseline.files
+    assert published_files(settings, NAME) == baseline.files
 
 
 # --- Every check has a case ----------------------------------------------------------------
 
 
-def suite_checks() -> list[Check]:
-    """Every check run on the dataset: suite files plus generated ones."""
-    source = load_suite_json(ENTRY.source_suite_path)
-    published = load_suite_json(ENTRY.published_suite_path)
-    fields = get_transform(ENTRY).fields_for(ENTRY)
-    runs = [
-        (source["name"], [*column_expectations(fields), *source["expectations"]]),
-        (published["name"], [*schema_expectations(ENTRY), *published["expectations"]]),
-    ]
-    return [
-        Check(name, e["type"], e["kwargs"].get("column"), e["meta"]["level"])
-        for name, expectations in runs
-        for e in expectations
-    ]
-
-
 def test_every_check_of_the_suites_has_a_failing_case() -> None:
-    checks = suite_checks()
-    assert len(set(checks)) == len(checks), "two checks share an identity: tell them apart"
     covered = [c.check for c in CASES] + [ROW_COUNT, *COLUMN_CHECKS.values()]
-    assert len(set(covered)) == len(covered)
-    missing = set(checks) - set(covered)
-    assert not missing, f"checks without a failing case in {Path(__file__).name}: {missing}"
-    stale = set(covered) - set(checks)
-    assert not stale, f"cases for checks the suites no longer have: {stale}"
+    assert_every_check_covered(ENTRY, covered, __file__)
     required = {n for n, f in FIELDS.items() if f.level == source_fields.REQUIRED}
     assert required == {"identifiant_origine", "code_insee"}
     assert set(RENAMED) == set(FIELDS) - required

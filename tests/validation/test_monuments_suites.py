@@ -23,12 +23,8 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
-import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,42 +32,47 @@ from typing import Any
 import pytest
 
 from patrimoine import stages
-from patrimoine.catalog import DatasetEntry, load_catalog
-from patrimoine.config import PROJECT_DIR, Settings
-from patrimoine.pipeline import Outcome, refresh_many
-from patrimoine.staging import ledger, quarantine, tables
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
+from patrimoine.pipeline import Outcome
+from patrimoine.staging import quarantine, tables
 from patrimoine.transforms import fields as source_fields
 from patrimoine.transforms.merimee import FIELDS
-from patrimoine.transforms.registry import get_transform
-from patrimoine.validation import BLOCKING, ROW, WARNING, Problem, ValidationReport
-from patrimoine.validation.gx import load_suite_json
-from patrimoine.validation.structural import column_expectations, schema_expectations
-from tests.conftest import make_settings
-from tests.samples.merimee import (
-    MERIMEE_HEADER,
-    Commune,
-    sample_rows,
-    with_contours,
-    write_merimee_csv,
+from patrimoine.validation import BLOCKING, ROW, WARNING, ValidationReport
+from tests.samples.merimee import MERIMEE_HEADER, sample_rows, write_merimee_csv
+from tests.servers import UpstreamServer
+from tests.transforms.geo import sample_communes
+from tests.validation.support import (
+    Check,
+    assert_every_check_covered,
+    assert_names,
+    assert_new_spelling,
+    catalog_entry,
+    check,
+    copies,
+    copy_run,
+    edit_rows,
+    failed,
+    published_files,
+    refresh,
+    resolved_settings,
+    row_count_drop,
+    run_report,
+    setter,
+    settings_for,
+    suite_checks,
+    territory_server,
 )
-from tests.servers import (
-    CLERMONT_EPCI_SIREN,
-    UpstreamServer,
-    clermont_communes,
-    real_contours,
-    upstream_env,
-)
+from tests.validation.support import transform_and_validate as run_stages
 
 NAME = "monuments-historiques"
 MERIMEE_ID = "5af120e5b595087cfabcde81"
+RESOURCE = (MERIMEE_ID, "merimee.csv")
 SOURCE = f"{NAME}.source"
 PUBLISHED = f"{NAME}.published"
-ENTRY: DatasetEntry = load_catalog(PROJECT_DIR / "catalog")[NAME]
+ENTRY: DatasetEntry = catalog_entry(NAME)
 
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CLEAN: tuple[dict[str, str], ...] = tuple(sample_rows(COMMUNES, 2, seed=5, traps=False))
 """42 notices, two in each of the 21 communes, points inside their real contours."""
 
@@ -101,19 +102,13 @@ class Upstream:
 
 
 def clean_rows() -> list[dict[str, str]]:
-    return [dict(row) for row in CLEAN]
+    return copies(CLEAN)
 
 
 def edited(indexes: Any, edit: Callable[[dict[str, str]], None]) -> Upstream:
     """The clean sample with ``edit`` applied to the rows at ``indexes``; those are offending."""
-    rows = clean_rows()
-    for i in indexes:
-        edit(rows[i])
-    return Upstream(rows, offending=[rows[i]["Reference"] for i in indexes])
-
-
-def setter(**values: str) -> Callable[[dict[str, str]], None]:
-    return lambda row: row.update(values)
+    rows, offending = edit_rows(CLEAN, indexes, edit, "Reference")
+    return Upstream(rows, offending=offending)
 
 
 def with_coordinates(count: int) -> list[int]:
@@ -170,24 +165,10 @@ def shrunk_export() -> Upstream:
 
 
 @dataclass(frozen=True)
-class Check:
-    """A check's identity: its suite, GX type, column and level."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    level: str
-
-
-@dataclass(frozen=True)
 class Case:
     id: str
     check: Check
     upstream: Callable[[], Upstream]
-
-
-def check(suite: str, kind: str, column: str | None, level: str) -> Check:
-    return Check(suite, f"expect_{kind}", column, level)
 
 
 CASES = [
@@ -316,15 +297,6 @@ class Refreshed:
     """Key → reasons, as the run recorded them in the quarantine table."""
 
 
-def settings_for(root: Path, server: UpstreamServer) -> Settings:
-    return make_settings(root, **upstream_env(server))
-
-
-def published_files(settings: Settings) -> dict[str, bytes]:
-    folder = settings.portal_dir / NAME
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
-
-
 def published_references(files: dict[str, bytes]) -> list[str]:
     text = files[f"{NAME}.csv"].decode("utf-8")
     return [row["reference"] for row in csv.DictReader(io.StringIO(text))]
@@ -335,33 +307,22 @@ def staged_references(settings: Settings) -> list[str]:
     return [str(r[0]) for r in tables.read_rows(engine, ENTRY, tables.staged_name(ENTRY))]
 
 
-def run_report(settings: Settings, outcome: Outcome) -> ValidationReport:
-    run = ledger.run(stages.engine_for(settings), outcome.run_id)
-    assert run is not None
-    return ValidationReport.from_dict(run["details"]["validation"])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[UpstreamServer]:
-    with UpstreamServer() as upstream:
-        upstream.add_epci(
-            CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole"
-        )
+    with territory_server() as upstream:
         upstream.add_datagouv_dataset(
             MERIMEE_ID, [("csv", "merimee.csv", Upstream(clean_rows()).content())]
         )
         yield upstream
-    assert not upstream.errors, upstream.errors
 
 
 @pytest.fixture(scope="module")
 def baseline(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     root = tmp_path_factory.mktemp("baseline")
     settings = settings_for(root, server)
-    server.replace_file(MERIMEE_ID, "merimee.csv", Upstream(clean_rows()).content())
-    (outcome,) = refresh_many(settings, [NAME])
+    outcome = refresh(settings, server, NAME, RESOURCE, Upstream(clean_rows()).content())
     assert outcome.status == "updated", outcome.error
-    files = published_files(settings)
+    files = published_files(settings, NAME)
     return Baseline(
         root, settings, outcome, run_report(settings, outcome), files, staged_references(settings)
     )
@@ -378,16 +339,10 @@ def refresh_from_baseline(
 ) -> Refreshed:
     """Serve ``upstream`` and refresh, from a copy of the baseline's database and portal."""
     if copy:
-        with (
-            closing(sqlite3.connect(baseline.root / "patrimoine.db")) as source,
-            closing(sqlite3.connect(root / "patrimoine.db")) as target,
-        ):
-            source.backup(target)  # a consistent copy, what the WAL holds included
-        shutil.copytree(baseline.settings.portal_dir, root / "portal")
+        copy_run(baseline.root, baseline.settings.portal_dir, root)
     settings = settings_for(root, server)
-    server.replace_file(MERIMEE_ID, "merimee.csv", upstream.content())
-    (outcome,) = refresh_many(settings, [NAME], accept_drop=accept_drop)
-    files = published_files(settings)
+    outcome = refresh(settings, server, NAME, RESOURCE, upstream.content(), accept_drop=accept_drop)
+    files = published_files(settings, NAME)
     recorded = quarantine.of_run(stages.engine_for(settings), outcome.run_id)
     return Refreshed(
         settings,
@@ -401,40 +356,11 @@ def refresh_from_baseline(
 
 @pytest.fixture(scope="module")
 def scratch(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings with the territory resolved, for the transform and validate stages alone."""
-    settings = settings_for(tmp_path_factory.mktemp("scratch"), server)
-    stages.resolve_territory_stage(settings)
-    return settings
+    return resolved_settings(tmp_path_factory.mktemp("scratch"), server)
 
 
 def transform_and_validate(settings: Settings, upstream: Upstream) -> ValidationReport:
-    path = settings.var_dir / "merimee.csv"
-    path.write_bytes(upstream.content())
-    output = stages.transform_stage(settings, NAME, path)
-    return ValidationReport.from_dict(stages.validate_stage(settings, NAME, output).report)
-
-
-# --- Assertions ----------------------------------------------------------------------------
-
-
-def failed(report: ValidationReport, expected: Check) -> Problem:
-    """The one problem of ``report`` with this identity (its level included)."""
-    found = [
-        p
-        for p in report.problems
-        if (p.suite, p.expectation, p.column)
-        == (expected.suite, expected.expectation, expected.column)
-    ]
-    assert len(found) == 1, report.problems
-    assert found[0].level == expected.level, found[0]
-    return found[0]
-
-
-def assert_names(problem: Problem, offending: list[str]) -> None:
-    assert offending
-    assert problem.unexpected_count == len(offending)
-    assert set(problem.sample_keys) <= set(offending)
-    assert len(problem.sample_keys) == min(len(offending), 20)
+    return run_stages(settings, NAME, "merimee.csv", upstream.content()).report
 
 
 # --- The clean sample ----------------------------------------------------------------------
@@ -443,7 +369,7 @@ def assert_names(problem: Problem, offending: list[str]) -> None:
 def test_a_clean_sample_passes_every_check(baseline: Baseline) -> None:
     report = baseline.report
     assert report.problems == []
-    assert report.evaluated == len(suite_checks())
+    assert report.evaluated == len(suite_checks(ENTRY))
     assert baseline.outcome.warnings == [] and baseline.outcome.quarantined == []
     assert baseline.staged == sorted(r["Reference"] for r in CLEAN)
     assert published_references(baseline.files) == baseline.staged
@@ -485,12 +411,9 @@ def test_the_row_count_check_fails_on_a_shrunk_export(
 ) -> None:
     upstream = shrunk_export()
     run = refresh_from_baseline(baseline, server, tmp_path, upstream)
-    problem = failed(run.report, ROW_COUNT)
-    assert run.report.problems == [problem]
-    # At least what the last successful run kept, less the share of removals tolerated.
-    minimum = math.floor(len(CLEAN) * (1 - baseline.settings.max_removed_share))
-    assert 15 < minimum < len(CLEAN)
-    assert problem.sample_values == [15]
+    problem, minimum = row_count_drop(
+        run.report, ROW_COUNT, kept=15, previous=len(CLEAN), settings=baseline.settings
+    )
     assert problem.title == (
         f"Nombre de notices du territoire en forte baisse : 15 contre au moins {minimum} "
         "attendues d'après le dernier run réussi"
@@ -549,39 +472,15 @@ def test_a_missing_upstream_column_does_what_its_level_says(
 # --- Every check has a case ----------------------------------------------------------------
 
 
-def suite_checks() -> list[Check]:
-    """Every check run on the dataset: suite files plus generated ones."""
-    source = load_suite_json(ENTRY.source_suite_path)
-    published = load_suite_json(ENTRY.published_suite_path)
-    fields = get_transform(ENTRY).fields_for(ENTRY)
-    runs = [
-        (source["name"], [*column_expectations(fields), *source["expectations"]]),
-        (published["name"], [*schema_expectations(ENTRY), *published["expectations"]]),
-    ]
-    return [
-        Check(name, e["type"], e["kwargs"].get("column"), e["meta"]["level"])
-        for name, expectations in runs
-        for e in expectations
-    ]
-
-
 def test_every_check_of_the_suites_has_a_failing_case() -> None:
-    checks = suite_checks()
-    assert len(set(checks)) == len(checks), "two checks share an identity: tell them apart"
     covered = [c.check for c in CASES] + [ROW_COUNT, *COLUMN_CHECKS.values()]
-    assert len(set(covered)) == len(covered)
-    missing = set(checks) - set(covered)
-    assert not missing, f"checks without a failing case in {Path(__file__).name}: {missing}"
-    stale = set(covered) - set(checks)
-    assert not stale, f"cases for checks the suites no longer have: {stale}"
+    assert_every_check_covered(ENTRY, covered, __file__)
     required = {n for n, f in FIELDS.items() if f.level == source_fields.REQUIRED}
     assert set(RENAMED) == set(FIELDS) - required
     assert {COLUMN_CHECKS[n].level for n in REFRESHED_COLUMNS} == {BLOCKING, WARNING}
 
 
 def test_the_renamed_headers_are_new_spellings() -> None:
-    known = {h.lower() for h in MERIMEE_HEADER}
     for name, (spelling, _) in RENAMED.items():
-        assert spelling.lower() not in known, spelling
-        assert all(spelling.lower() != a.lower() for f in FIELDS.values() for a in f.aliases)
+        assert_new_spelling(spelling, MERIMEE_HEADER, FIELDS)
         assert renamed(name).header.count(spelling) == 1

@@ -20,11 +20,7 @@ no case here shows failing.
 
 from __future__ import annotations
 
-import math
-import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,38 +28,49 @@ from typing import Any
 import pytest
 
 from patrimoine import stages
-from patrimoine.catalog import DatasetEntry, load_catalog
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.catalog import DatasetEntry
+from patrimoine.config import Settings
 from patrimoine.errors import SchemaError
-from patrimoine.pipeline import Outcome, refresh_many
-from patrimoine.staging import ledger, tables
+from patrimoine.pipeline import Outcome
+from patrimoine.staging import tables
 from patrimoine.transforms import fields as source_fields
 from patrimoine.transforms.museofile import FIELDS
-from patrimoine.transforms.registry import get_transform
-from patrimoine.validation import BLOCKING, ROW, WARNING, Problem, ValidationReport
-from patrimoine.validation.gx import load_suite_json
-from patrimoine.validation.structural import column_expectations, schema_expectations
-from tests.conftest import make_settings
-from tests.samples.merimee import Commune, with_contours
+from patrimoine.validation import BLOCKING, ROW, WARNING, ValidationReport
 from tests.samples.museofile import DATASET_ID, MUSEOFILE_HEADER, museofile_csv, sample_rows
-from tests.servers import (
-    CLERMONT_EPCI_SIREN,
-    UpstreamServer,
-    clermont_communes,
-    real_contours,
-    upstream_env,
+from tests.servers import CLERMONT_EPCI_SIREN, UpstreamServer, clermont_communes
+from tests.transforms.geo import sample_communes
+from tests.validation.support import (
+    Check,
+    Validated,
+    add_territory,
+    assert_every_check_covered,
+    assert_names,
+    assert_new_spelling,
+    catalog_entry,
+    check,
+    copies,
+    copy_run,
+    edit_rows,
+    failed,
+    published_files,
+    refresh,
+    resolved_settings,
+    row_count_drop,
+    run_report,
+    setter,
+    settings_for,
+    suite_checks,
 )
+from tests.validation.support import transform_and_validate as run_stages
 
 NAME = "musees-de-france"
 SOURCE = f"{NAME}.source"
 PUBLISHED = f"{NAME}.published"
 FILENAME = "musees-de-france-base-museofile.csv"
-ENTRY: DatasetEntry = load_catalog(PROJECT_DIR / "catalog")[NAME]
+RESOURCE = (DATASET_ID, FILENAME)
+ENTRY: DatasetEntry = catalog_entry(NAME)
 
-COMMUNES = with_contours(
-    [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
-    real_contours(),
-)
+COMMUNES = sample_communes()
 CLEAN: tuple[dict[str, str], ...] = tuple(sample_rows(COMMUNES, 2, seed=5, traps=False))
 """42 museums, two in each of the 21 communes, every field well formed."""
 
@@ -90,19 +97,13 @@ class Upstream:
 
 
 def clean_rows() -> list[dict[str, str]]:
-    return [dict(row) for row in CLEAN]
+    return copies(CLEAN)
 
 
 def edited(indexes: Any, edit: Callable[[dict[str, str]], None]) -> Upstream:
     """The clean sample with ``edit`` applied to the rows at ``indexes``; those are offending."""
-    rows = clean_rows()
-    for i in indexes:
-        edit(rows[i])
-    return Upstream(rows, offending=[rows[i]["Identifiant"] for i in indexes])
-
-
-def setter(**values: str) -> Callable[[dict[str, str]], None]:
-    return lambda row: row.update(values)
+    rows, offending = edit_rows(CLEAN, indexes, edit, "Identifiant")
+    return Upstream(rows, offending=offending)
 
 
 def french_decimals(row: dict[str, str]) -> None:
@@ -126,26 +127,21 @@ def coordinates_dropped() -> Upstream:
     return edited(range(0, len(CLEAN), 4), setter(Coordonnees=""))
 
 
+def same_museum_twice() -> Upstream:
+    """The museum re-registered under a second identifier, its old fiche still online."""
+    rows = clean_rows()
+    first, second = rows[0], rows[1]  # the two museums of the first commune
+    assert first["Ville"] == second["Ville"]
+    second["Nom_officiel"] = first["Nom_officiel"]
+    return Upstream(rows, offending=[first["Identifiant"], second["Identifiant"]])
+
+
 def shrunk_export() -> Upstream:
     """A partial export: 15 of the 42 museums of the territory."""
     return Upstream(clean_rows()[:15])
 
 
 # --- Checks and cases ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    """A check's identity: its suite, GX type, column and level."""
-
-    suite: str
-    expectation: str
-    column: str | None
-    level: str
-
-
-def check(suite: str, kind: str, column: str | None, level: str) -> Check:
-    return Check(suite, f"expect_{kind}", column, level)
 
 
 @dataclass(frozen=True)
@@ -210,6 +206,11 @@ CASES = [
         lambda: edited([11], setter(Coordonnees=NORTH)),
     ),
     Case(
+        "same-museum-under-two-identifiers",
+        (check(PUBLISHED, "compound_columns_to_be_unique", None, WARNING),),
+        same_museum_twice,
+    ),
+    Case(
         "geocoded-in-lyon-on-several-museums",
         (SUSPECT, LONGITUDE),
         lambda: edited(range(0, len(CLEAN), 8), setter(Coordonnees=LYON)),
@@ -262,12 +263,8 @@ class Baseline:
     files: dict[str, bytes]
 
 
-def settings_for(root: Path, server: UpstreamServer) -> Settings:
-    return make_settings(root, **upstream_env(server))
-
-
 def serve(server: UpstreamServer, rows: list[dict[str, Any]] | None = None) -> None:
-    server.add_epci(CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole")
+    add_territory(server)
     server.add_datagouv_dataset(DATASET_ID, [("csv", FILENAME, museofile_csv(rows or CLEAN))])
 
 
@@ -279,85 +276,30 @@ def server() -> Iterator[UpstreamServer]:
     assert not upstream.errors, upstream.errors
 
 
-def published_files(settings: Settings) -> dict[str, bytes]:
-    folder = settings.portal_dir / NAME
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
-
-
-def run_report(settings: Settings, outcome: Outcome) -> ValidationReport:
-    run = ledger.run(stages.engine_for(settings), outcome.run_id)
-    assert run is not None
-    return ValidationReport.from_dict(run["details"]["validation"])
-
-
 @pytest.fixture(scope="module")
 def baseline(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     root = tmp_path_factory.mktemp("baseline")
     settings = settings_for(root, server)
-    server.replace_file(DATASET_ID, FILENAME, Upstream(clean_rows()).content())
-    (outcome,) = refresh_many(settings, [NAME])
+    outcome = refresh(settings, server, NAME, RESOURCE, Upstream(clean_rows()).content())
     assert outcome.status == "updated", outcome.error
     return Baseline(
-        root, settings, outcome, run_report(settings, outcome), published_files(settings)
+        root, settings, outcome, run_report(settings, outcome), published_files(settings, NAME)
     )
 
 
 def copy_of(baseline: Baseline, root: Path, server: UpstreamServer) -> Settings:
     """Settings on a copy of the baseline's database and portal."""
-    with (
-        closing(sqlite3.connect(baseline.root / "patrimoine.db")) as source,
-        closing(sqlite3.connect(root / "patrimoine.db")) as target,
-    ):
-        source.backup(target)  # a consistent copy, what the WAL holds included
-    shutil.copytree(baseline.settings.portal_dir, root / "portal")
+    copy_run(baseline.root, baseline.settings.portal_dir, root)
     return settings_for(root, server)
 
 
 @pytest.fixture(scope="module")
 def scratch(server: UpstreamServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings with the territory resolved, for the transform and validate stages alone."""
-    settings = settings_for(tmp_path_factory.mktemp("scratch"), server)
-    stages.resolve_territory_stage(settings)
-    return settings
-
-
-@dataclass
-class Validated:
-    report: ValidationReport
-    quarantined: dict[str, list[str]]
+    return resolved_settings(tmp_path_factory.mktemp("scratch"), server)
 
 
 def transform_and_validate(settings: Settings, upstream: Upstream) -> Validated:
-    path = settings.var_dir / "museofile.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(upstream.content())
-    output = stages.transform_stage(settings, NAME, path)
-    validation = stages.validate_stage(settings, NAME, output)
-    quarantined = {q["key"]: q["reasons"] for q in validation.quarantine}
-    return Validated(ValidationReport.from_dict(validation.report), quarantined)
-
-
-# --- Assertions -------------------------------------------------------------------------------
-
-
-def failed(report: ValidationReport, expected: Check) -> Problem:
-    """The one problem of ``report`` with this identity (its level included)."""
-    found = [
-        p
-        for p in report.problems
-        if (p.suite, p.expectation, p.column)
-        == (expected.suite, expected.expectation, expected.column)
-    ]
-    assert len(found) == 1, report.problems
-    assert found[0].level == expected.level, found[0]
-    return found[0]
-
-
-def assert_names(problem: Problem, offending: list[str]) -> None:
-    assert offending
-    assert problem.unexpected_count == len(offending)
-    assert set(problem.sample_keys) <= set(offending)
-    assert len(problem.sample_keys) == min(len(offending), 20)
+    return run_stages(settings, NAME, "museofile.csv", upstream.content())
 
 
 # --- The clean sample -------------------------------------------------------------------------
@@ -365,7 +307,7 @@ def assert_names(problem: Problem, offending: list[str]) -> None:
 
 def test_a_clean_sample_passes_every_check(baseline: Baseline) -> None:
     assert baseline.report.problems == []
-    assert baseline.report.evaluated == len(suite_checks())
+    assert baseline.report.evaluated == len(suite_checks(ENTRY))
     assert baseline.outcome.warnings == [] and baseline.outcome.quarantined == []
     assert baseline.outcome.rows_published == len(CLEAN)
     assert f"{NAME}.csv" in baseline.files and f"{NAME}.geojson" in baseline.files
@@ -387,11 +329,11 @@ def test_each_check_fails_on_a_producer_file(case: Case, scratch: Settings) -> N
         assert levels == {ROW}
         (problem,) = problems
         assert run.report.success
-        assert run.quarantined == {key: [problem.title] for key in upstream.offending}
+        assert run.quarantine == {key: [problem.title] for key in upstream.offending}
         assert problem.keys == upstream.offending
     else:
         assert levels == {WARNING}
-        assert run.report.success and run.quarantined == {}
+        assert run.report.success and run.quarantine == {}
         assert all(p.keys == [] for p in problems)
 
 
@@ -418,15 +360,11 @@ def test_the_row_count_check_fails_on_a_shrunk_export(
     baseline: Baseline, server: UpstreamServer, tmp_path: Path
 ) -> None:
     settings = copy_of(baseline, tmp_path, server)
-    upstream = shrunk_export()
-    server.replace_file(DATASET_ID, FILENAME, upstream.content())
-    (outcome,) = refresh_many(settings, [NAME])
+    outcome = refresh(settings, server, NAME, RESOURCE, shrunk_export().content())
     report = run_report(settings, outcome)
-    problem = failed(report, ROW_COUNT)
-    assert report.problems == [problem]
-    minimum = math.floor(len(CLEAN) * (1 - settings.max_removed_share))
-    assert 15 < minimum < len(CLEAN)
-    assert problem.sample_values == [15]
+    problem, minimum = row_count_drop(
+        report, ROW_COUNT, kept=15, previous=len(CLEAN), settings=settings
+    )
     assert problem.title == (
         f"Nombre de musées du territoire en forte baisse : 15 contre au moins {minimum} "
         "attendus d'après le dernier run réussi"
@@ -434,20 +372,19 @@ def test_the_row_count_check_fails_on_a_shrunk_export(
     # A warning: validation passes, and the mass-removal guard holds the publication.
     assert outcome.warnings == [problem.summary]
     assert (outcome.status, outcome.stage) == ("held", "stage")
-    assert published_files(settings) == baseline.files
+    assert published_files(settings, NAME) == baseline.files
 
 
 def test_a_blocking_column_loss_keeps_the_last_good_version(
     baseline: Baseline, server: UpstreamServer, tmp_path: Path
 ) -> None:
     settings = copy_of(baseline, tmp_path, server)
-    server.replace_file(DATASET_ID, FILENAME, renamed(REFRESHED_COLUMN).content())
-    (outcome,) = refresh_many(settings, [NAME])
+    outcome = refresh(settings, server, NAME, RESOURCE, renamed(REFRESHED_COLUMN).content())
     problem = failed(run_report(settings, outcome), COLUMN_CHECKS[REFRESHED_COLUMN])
     assert (outcome.status, outcome.stage) == ("failed", "validate")
     assert problem.title in (outcome.error or "")
     assert "« Coordonnees »" in problem.title
-    assert published_files(settings) == baseline.files  # byte for byte
+    assert published_files(settings, NAME) == baseline.files  # byte for byte
 
 
 def test_the_territory_check_fails_when_a_commune_leaves_mid_run(tmp_path: Path) -> None:
@@ -515,31 +452,10 @@ def test_a_missing_required_column_fails_the_transform_naming_it(
 # --- Every check has a case -------------------------------------------------------------------
 
 
-def suite_checks() -> list[Check]:
-    """Every check run on the dataset: suite files plus generated ones."""
-    source = load_suite_json(ENTRY.source_suite_path)
-    published = load_suite_json(ENTRY.published_suite_path)
-    fields = get_transform(ENTRY).fields_for(ENTRY)
-    runs = [
-        (source["name"], [*column_expectations(fields), *source["expectations"]]),
-        (published["name"], [*schema_expectations(ENTRY), *published["expectations"]]),
-    ]
-    return [
-        Check(name, e["type"], e["kwargs"].get("column"), e["meta"]["level"])
-        for name, expectations in runs
-        for e in expectations
-    ]
-
-
 def test_every_check_of_the_suites_has_a_failing_case() -> None:
-    checks = suite_checks()
-    assert len(set(checks)) == len(checks), "two checks share an identity: tell them apart"
     covered = {c for case in CASES for c in case.checks} | {ROW_COUNT, TERRITORY}
     covered |= set(COLUMN_CHECKS.values())
-    missing = set(checks) - covered
-    assert not missing, f"checks without a failing case in {Path(__file__).name}: {missing}"
-    stale = covered - set(checks)
-    assert not stale, f"cases for checks the suites no longer have: {stale}"
+    assert_every_check_covered(ENTRY, covered, __file__)
     required = {n for n, f in FIELDS.items() if f.level == source_fields.REQUIRED}
     assert required == {"identifiant", "ville"}
     assert set(RENAMED) == set(FIELDS) - required
@@ -547,8 +463,6 @@ def test_every_check_of_the_suites_has_a_failing_case() -> None:
 
 
 def test_the_renamed_headers_are_new_spellings() -> None:
-    known = {h.lower() for h in MUSEOFILE_HEADER}
     for name, (spelling, _) in RENAMED.items():
-        assert spelling.lower() not in known, spelling
-        assert all(spelling.lower() != a.lower() for f in FIELDS.values() for a in f.aliases)
+        assert_new_spelling(spelling, MUSEOFILE_HEADER, FIELDS)
         assert renamed(name).header.count(spelling) == 1
