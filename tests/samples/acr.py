@@ -194,7 +194,8 @@ TRAP_NOTES: dict[str, tuple[str, str]] = {
         "Clermont-Ferrand's `Insee`, a point in La Réunion",
         "published with `coordonnees_douteuses` = true, off the map; reported "
         "(`coordonnees_hors_commune`); 1 of 16 buildings trips the published suite's "
-        "« more than 5 % doubtful coordinates » warning, which names it",
+        "« more than 5 % doubtful coordinates » warning and the two territory-extent "
+        "warnings (latitude, longitude), which name it",
     ),
     "multi_valued_authors": (
         "`Auteur_de_l_edifice` = `Dikansky Georges (architecte);Michaut Albert (architecte "

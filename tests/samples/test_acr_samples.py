@@ -382,10 +382,14 @@ def test_the_run_publishes_the_territory_labels_only(published: Published) -> No
     assert published.order == expected  # sorted by reference, each once
     assert published.outcome.rows_published == len(expected) == 16
     assert published.quarantine == {} and published.outcome.quarantined == []
-    # 1 doubtful point in 16 buildings is over the suite's 5 %: the one warning names it.
-    (warning,) = published.outcome.warnings
-    assert warning.startswith("Plus de 5 % des édifices ont des coordonnées douteuses")
-    assert warning.endswith(f"(1) : {trap_reference('far_away_coordinates')}")
+    # 1 doubtful point in 16 buildings is over the suite's 5 %, and it lies outside the
+    # territory's extent (La Réunion): the three warnings name it.
+    far = trap_reference("far_away_coordinates")
+    share, latitude, longitude = published.outcome.warnings
+    assert share.startswith("Plus de 5 % des édifices ont des coordonnées douteuses")
+    assert latitude.startswith("Latitude hors de l'étendue du territoire")
+    assert longitude.startswith("Longitude hors de l'étendue du territoire")
+    assert all(w.endswith(f"(1) : {far}") for w in (share, latitude, longitude))
     assert not {elsewhere_reference(i) for i in range(len(ELSEWHERE))} & set(published.csv)
     assert {r["code_insee"] for r in published.csv.values()} <= set(CONTOURS)
     assert published.transform["read"] == len(ROWS)

@@ -196,6 +196,8 @@ class Case:
     """Run the transform without the territory filter (a national export)."""
 
 
+LATITUDE = check(PUBLISHED, "column_values_to_be_between", "latitude", WARNING)
+LONGITUDE = check(PUBLISHED, "column_values_to_be_between", "longitude", WARNING)
 REFERENCE_WRITTEN = check(SOURCE, "column_values_to_match_regex", "reference", WARNING)
 CASES = [
     # row: quarantined
@@ -219,6 +221,7 @@ CASES = [
         "commune-outside-the-territory",
         check(PUBLISHED, "column_values_to_be_in_set", "code_insee", ROW),
         national_export,
+        also=(LATITUDE, LONGITUDE),  # Riom, Issoire, Thiers lie outside its extent too
         national=True,
     ),
     # warning: published and reported
@@ -247,6 +250,17 @@ CASES = [
         "points-far-away-on-several-notices",
         check(PUBLISHED, "column_values_to_not_be_in_set", "coordonnees_douteuses", WARNING),
         lambda: edited(with_coordinates(42)[::7], setter(**{COORDINATES: "-21.1151,55.5364"})),
+        also=(LATITUDE, LONGITUDE),
+    ),
+    Case(
+        "geocoded-90-km-north",
+        LATITUDE,
+        lambda: edited(with_coordinates(42)[:1], setter(**{COORDINATES: "46.566,3.087"})),
+    ),
+    Case(
+        "geocoded-in-lyon",
+        LONGITUDE,
+        lambda: edited(with_coordinates(42)[1:2], setter(**{COORDINATES: "45.764043,4.835659"})),
     ),
 ]
 ROW_COUNT = check(SOURCE, "table_row_count_to_be_between", None, WARNING)
