@@ -181,6 +181,25 @@ class HttpClient:
 
         return self._with_retries(full, attempt)
 
+    # -- raw bodies -----------------------------------------------------------------------
+    def get_bytes(self, url: str, params: dict[str, str] | None = None) -> tuple[bytes, str]:
+        """GET a whole body and its ``Content-Type``, retried exactly like :meth:`get_json`.
+
+        For answers the caller must inspect before parsing: an OGC service may answer an
+        XML ``ExceptionReport`` with HTTP 200 where JSON was asked.
+        """
+        full = str(httpx.URL(url).copy_merge_params(params)) if params else url
+
+        def attempt() -> tuple[bytes, str]:
+            try:
+                response = self._client.get(full)
+            except httpx.RequestError as exc:
+                raise self._failure(exc, full) from exc
+            self._check_status(response, full)
+            return response.content, response.headers.get("Content-Type", "")
+
+        return self._with_retries(full, attempt)
+
     # -- files ----------------------------------------------------------------------------
     def download(self, url: str, dest: Path) -> DownloadResult:
         """Stream ``url`` to ``dest``; reuse ``dest`` when the server answers 304.

@@ -57,6 +57,12 @@ REMARKS = {
     "date_label_absente": "date de label absente",
     "date_label_texte_libre": "date de label en texte libre (année lue dans le texte)",
     "date_label_sans_annee": "date de label sans année lisible",
+    # --- natural areas (areas) ---
+    "geometrie_reparee": "géométrie invalide (auto-intersection, parties superposées…) réparée",
+    "geometrie_vide": "géométrie vide ou sans surface, site non publié",
+    "geometrie_illisible": "géométrie illisible (GeoJSON mal formé), site non publié",
+    "axes_inverses": "géométrie en latitude, longitude remise dans l'ordre longitude, latitude",
+    "geometrie_hors_france": "géométrie hors de France dans les deux ordres d'axes, non publié",
     # --- opening hours (hours) ---
     "horaires_non_reconnus": "horaires non reconnus (texte publié, horaires_osm laissé vide)",
     "horaires_identifiant_inconnu": "identifiant du fichier des horaires absent des musées",
