@@ -227,6 +227,23 @@ def _check_metadata(entry: DatasetEntry, where: str) -> None:
         raise CatalogError(f"{where} : {undeclared} non déclaré(s) dans [metadata.facts]")
 
 
+def _check_geometry(entry: DatasetEntry, where: str) -> None:
+    """``[geometry]`` names published columns: points (latitude, longitude), or a ``shape``
+    column of TableSchema type ``geojson``; ``suspect`` a flag that keeps rows off the map."""
+    types = {c.name: c.type for c in entry.columns}
+    for role in ("latitude", "longitude", "suspect", "shape"):
+        column = entry.geometry.get(role)
+        if column is not None and column not in types:
+            raise CatalogError(f"{where} [geometry] {role} : colonne « {column} » inconnue")
+    shape = entry.geometry.get("shape")
+    if shape is not None and types[shape] != "geojson":
+        raise CatalogError(
+            f"{where} [geometry] shape : la colonne « {shape} » doit être de type geojson"
+        )
+    if ("latitude" in entry.geometry) != ("longitude" in entry.geometry):
+        raise CatalogError(f"{where} [geometry] : latitude et longitude vont ensemble")
+
+
 def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
     """One catalog file; its schema and suite paths are relative to ``project_dir``.
 
@@ -277,6 +294,7 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
             f"{where} : la clé « {', '.join(missing)} » n'est pas une colonne publiée"
         )
     _check_metadata(entry, where)
+    _check_geometry(entry, where)
     return entry
 
 

@@ -59,13 +59,23 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+GEOMETRY_TYPE = "geojson"
+"""TableSchema type of a column holding a site's geometry (RFC 7946 JSON text)."""
+
+
+def csv_positions(entry: DatasetEntry) -> list[int]:
+    """Columns of the CSV: every published column but geometries (they go to the GeoJSON)."""
+    return [i for i, c in enumerate(entry.columns) if c.type != GEOMETRY_TYPE]
+
+
 def rows_to_csv(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
     """UTF-8 (no BOM), comma separator, header of TableSchema names, LF line ends."""
+    keep = csv_positions(entry)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(entry.column_names)
+    writer.writerow([entry.column_names[i] for i in keep])
     for row in rows:
-        writer.writerow([cell_text(v) for v in row])
+        writer.writerow([cell_text(row[i]) for i in keep])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -82,31 +92,42 @@ def has_points(entry: DatasetEntry) -> bool:
     return "latitude" in entry.geometry and "longitude" in entry.geometry
 
 
+def has_map(entry: DatasetEntry) -> bool:
+    """Whether the dataset has a GeoJSON file: points, or a geometry column (``shape``)."""
+    return has_points(entry) or "shape" in entry.geometry
+
+
+def _geometry_of(entry: DatasetEntry, row: Sequence[Any]) -> tuple[Any, tuple[str, ...]]:
+    """The row's GeoJSON geometry (None: off the map) and the columns it was built from."""
+    names = entry.column_names
+    shape = entry.geometry.get("shape")
+    if shape:
+        text = row[names.index(shape)]
+        return (json.loads(text) if text else None), (shape,)
+    lat_col, lon_col = entry.geometry["latitude"], entry.geometry["longitude"]
+    lat, lon = row[names.index(lat_col)], row[names.index(lon_col)]
+    point = None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
+    return point, (lat_col, lon_col)
+
+
 def rows_to_geojson(entry: DatasetEntry, rows: Sequence[Sequence[Any]]) -> bytes:
-    """Points of the geolocated rows; rows flagged by ``geometry.suspect`` stay off the map."""
-    lat_col = entry.geometry["latitude"]
-    lon_col = entry.geometry["longitude"]
+    """One Feature per mapped row (a point, or the site's polygons, as RFC 7946 says);
+    rows flagged by ``geometry.suspect`` stay off the map."""
     names = entry.column_names
     types = {c.name: c.type for c in entry.columns}
-    i_lat, i_lon = names.index(lat_col), names.index(lon_col)
     suspect = entry.geometry.get("suspect")
     i_out = names.index(suspect) if suspect in names else None
     features = []
     for row in rows:
-        if row[i_lat] is None or row[i_lon] is None or (i_out is not None and row[i_out]):
+        geometry, used = _geometry_of(entry, row)
+        if geometry is None or (i_out is not None and row[i_out]):
             continue
         props = {
             n: _json_value(types[n], v)
             for n, v in zip(names, row, strict=True)
-            if n not in (lat_col, lon_col)
+            if n not in used and types[n] != GEOMETRY_TYPE
         }
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [row[i_lon], row[i_lat]]},
-                "properties": props,
-            }
-        )
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
     collection = {"type": "FeatureCollection", "features": features}
     return (json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
@@ -266,7 +287,7 @@ def render(
             f"{entry.name}.csv", f"{title} (CSV)", "csv", "text/csv", rows_to_csv(entry, rows)
         )
     ]
-    if has_points(entry):
+    if has_map(entry):
         files.append(
             RenderedFile(
                 f"{entry.name}.geojson",

@@ -55,8 +55,11 @@ SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
     "date": Date,
     "array": Text,
     "object": Text,
+    # A site's geometry: the compact RFC 7946 JSON text, normalised by the transform, so
+    # an identical re-export is unchanged and a moved vertex is a modification.
+    "geojson": Text,
 }
-TEXT_TYPES = frozenset({"string", "array", "object"})
+TEXT_TYPES = frozenset({"string", "array", "object", "geojson"})
 HISTORY_COLUMNS = ("valid_from_run", "valid_to_run", "valid_from", "valid_to")
 
 

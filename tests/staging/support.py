@@ -66,6 +66,7 @@ def write_entry(
     name: str,
     fields: Sequence[dict[str, Any]],
     business_key: Sequence[str],
+    geometry: dict[str, str] | None = None,
 ) -> DatasetEntry:
     """Write a catalog entry, its TableSchema and its suites under ``project``; load it.
 
@@ -103,7 +104,12 @@ def write_entry(
         'licence_url = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"\n'
         'attribution = "test"\n'
         'frequency = "annual"\n'
-        'frequency_label = "annuelle"\n',
+        'frequency_label = "annuelle"\n'
+        + (
+            "[geometry]\n" + "".join(f'{k} = "{v}"\n' for k, v in geometry.items())
+            if geometry
+            else ""
+        ),
         encoding="utf-8",
     )
     return load_entry(project / "catalog" / f"{name}.toml", project)
