@@ -41,6 +41,7 @@ from patrimoine.territory import Territory
 from patrimoine.transforms.communes import BY_CODE, BY_NAME, BY_POINT, Assignment, CommuneMatcher
 from patrimoine.transforms.coordinates import Point, checked, parse_point
 from patrimoine.transforms.dates import iso_date
+from patrimoine.transforms.dedupe import latest_per_key
 from patrimoine.transforms.fields import BLOCKING, REQUIRED, WARNING, SourceField
 from patrimoine.transforms.reader import Columns, read_columns
 from patrimoine.transforms.result import TransformResult, source_records
@@ -169,28 +170,6 @@ def _json_list(items: Sequence[str]) -> str | None:
 # --- Records -----------------------------------------------------------------------------
 
 
-def _latest_per_key(
-    keys: list[str], updates: list[date | None], cols: Columns, stats: TransformStats
-) -> list[int]:
-    """Row indexes of one copy per identifier, nationally (the latest update wins)."""
-    best: dict[str, int] = {}
-    without_key: list[int] = []
-    for i, key in enumerate(keys):
-        if not key:
-            without_key.append(i)  # named by its line in the source suite, never published
-            continue
-        previous = best.get(key)
-        if previous is None:
-            best[key] = i
-            continue
-        stats.duplicates += 1
-        dropped = i
-        if (updates[i] or date.min) > (updates[previous] or date.min):
-            best[key], dropped = i, previous
-        stats.problem("jardin_en_double", cols.lines[dropped], key)
-    return sorted([*best.values(), *without_key])
-
-
 class _Assigner:
     """Territory assignment, cached on the distinct location inputs."""
 
@@ -229,7 +208,10 @@ def transform(
     deps = [clean(v) for v in cols["identifiant_deps"]]
     keys = [o or d for o, d in zip(origine, deps, strict=True)]
     updates = [iso_date(v) for v in cols["date_maj"]]
-    candidates = _latest_per_key(keys, updates, cols, stats)
+    candidates, displaced = latest_per_key(keys, updates, stats)
+    for winner, copies in displaced.items():
+        for copy in copies:
+            stats.problem("jardin_en_double", cols.lines[copy], keys[winner])
 
     assigner = _Assigner(territory) if territory is not None else None
     kept: list[int] = []

@@ -25,6 +25,7 @@ from patrimoine.territory import Territory
 from patrimoine.transforms.communes import NAME_DISAGREES, Assignment, CommuneMatcher
 from patrimoine.transforms.coordinates import Point, locate_point
 from patrimoine.transforms.dates import current_status, iso_date, protection_history
+from patrimoine.transforms.dedupe import latest_per_key
 from patrimoine.transforms.fields import BLOCKING, REQUIRED, WARNING, SourceField
 from patrimoine.transforms.reader import Columns, read_columns
 from patrimoine.transforms.result import TransformResult, source_records
@@ -89,26 +90,6 @@ def _protection_facts(
     )
 
 
-def _latest_per_reference(
-    references: list[str], updates: list[date | None], stats: TransformStats
-) -> list[int]:
-    """Row indexes of one copy per reference, nationally (the latest update wins)."""
-    best: dict[str, int] = {}
-    kept_empty: list[int] = []
-    for i, reference in enumerate(references):
-        if not reference:
-            kept_empty.append(i)  # no key: reported by the source suite, never published
-            continue
-        previous = best.get(reference)
-        if previous is None:
-            best[reference] = i
-            continue
-        stats.duplicates += 1
-        if (updates[i] or date.min) > (updates[previous] or date.min):
-            best[reference] = i
-    return sorted([*best.values(), *kept_empty])
-
-
 class _Assigner:
     """Territory assignment of notices, cached on the distinct location inputs."""
 
@@ -154,7 +135,7 @@ def transform(
     cols = read_columns(path, fields, stats)
     references = [clean(r).upper() for r in cols["reference"]]
     updates = [iso_date(v) for v in cols["date_maj"]]
-    candidates = _latest_per_reference(references, updates, stats)
+    candidates, _ = latest_per_key(references, updates, stats)
 
     points = {i: locate_point(cols["coordonnees"][i]) for i in candidates}
     assigner = _Assigner(territory) if territory is not None else None

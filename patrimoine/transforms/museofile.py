@@ -36,6 +36,7 @@ from patrimoine.transforms.communes import (
 )
 from patrimoine.transforms.coordinates import Point, locate_point
 from patrimoine.transforms.dates import iso_date
+from patrimoine.transforms.dedupe import latest_per_key
 from patrimoine.transforms.departements import departement_code
 from patrimoine.transforms.fields import BLOCKING, REQUIRED, WARNING, SourceField
 from patrimoine.transforms.hours import attach_hours
@@ -180,32 +181,6 @@ def postcode(raw: str) -> str:
     return match.group(1) + match.group(2) if match else text
 
 
-def _latest_per_identifier(
-    identifiers: list[str], updates: list[date | None], stats: TransformStats
-) -> tuple[list[int], dict[int, list[int]]]:
-    """Row indexes of one copy per identifier, nationally (the latest update wins), and the
-    copies each kept row displaced (to report them when the museum is the territory's)."""
-    best: dict[str, int] = {}
-    displaced: dict[str, list[int]] = {}
-    without_id: list[int] = []
-    for i, identifier in enumerate(identifiers):
-        if not identifier:
-            without_id.append(i)  # no key: reported by the source suite, never published
-            continue
-        previous = best.get(identifier)
-        if previous is None:
-            best[identifier] = i
-            continue
-        stats.duplicates += 1
-        if (updates[i] or date.min) > (updates[previous] or date.min):
-            best[identifier] = i
-            displaced.setdefault(identifier, []).append(previous)
-        else:
-            displaced.setdefault(identifier, []).append(i)
-    kept = sorted([*best.values(), *without_id])
-    return kept, {best[k]: sorted(v) for k, v in displaced.items()}
-
-
 @dataclass(frozen=True)
 class Place:
     """Where a museum is published: its commune and whether its point is trustworthy."""
@@ -249,7 +224,7 @@ def transform(
     cols = read_columns(path, fields, stats)
     identifiers = [clean(v).upper() for v in cols["identifiant"]]
     updates = [iso_date(v) for v in cols["date_maj"]]
-    candidates, displaced = _latest_per_identifier(identifiers, updates, stats)
+    candidates, displaced = latest_per_key(identifiers, updates, stats)
     points = {i: locate_point(cols["coordonnees"][i]) for i in candidates}
     locator = _Locator(territory) if territory is not None else None
 

@@ -67,6 +67,7 @@ MODULES: dict[str, str] = {
     "frequentation": "patrimoine.transforms.frequentation",
     "jardins": "patrimoine.transforms.jardins",
     "acr": "patrimoine.transforms.acr",
+    "patrinat": "patrimoine.transforms.patrinat",
 }
 """Transform key (the catalog's ``transform``) → module."""
 

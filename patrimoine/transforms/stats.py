@@ -63,6 +63,13 @@ REMARKS = {
     "geometrie_illisible": "géométrie illisible (GeoJSON mal formé), site non publié",
     "axes_inverses": "géométrie en latitude, longitude remise dans l'ordre longitude, latitude",
     "geometrie_hors_france": "géométrie hors de France dans les deux ordres d'axes, non publié",
+    # --- natural areas (patrinat) ---
+    "site_contigu_au_territoire": "site qui ne fait que toucher le territoire (aucune surface "
+    "dedans), non publié",
+    "site_en_double": "site renvoyé deux fois (pages ou couches), publié une fois (la copie la "
+    "plus récemment modifiée)",
+    "site_deux_directives": "même code Natura 2000 dans les couches Habitats et Oiseaux, publié "
+    "une fois avec les deux directives",
     # --- opening hours (hours) ---
     "horaires_non_reconnus": "horaires non reconnus (texte publié, horaires_osm laissé vide)",
     "horaires_identifiant_inconnu": "identifiant du fichier des horaires absent des musées",
