@@ -13,7 +13,9 @@ files. The snapshot answers, through :class:`patrimoine.http.mirror.MirrorTransp
 
 - the data.gouv.fr API v1 dataset of the Mérimée file (real shape, GeoJSON resource first);
 - the Mérimée CSV itself (sample notices, real format, data-quality traps included);
-- geo.api.gouv.fr's communes of the EPCI 246300701 with their real (simplified) contours.
+- geo.api.gouv.fr's communes of the EPCI 246300701 with their real (simplified) contours;
+- the other sample modules' datasets and any upstream answers they record
+  (``mirror_files``, e.g. the Géoplateforme WFS of the natural-heritage datasets).
 """
 
 from __future__ import annotations
@@ -53,11 +55,13 @@ SAMPLE_MODULES = (
     "tests.samples.frequentation",
     "tests.samples.jardins",
     "tests.samples.acr",
+    "tests.samples.patrinat",
 )
-"""The other datasets' generators. Each exposes ``snapshot_dataset(communes)`` (a
-:class:`SnapshotDataset`), ``snapshot_inputs(communes)`` (extra files under ``inputs/``,
-e.g. the collectivité's museum hours) and ``readme_section(communes)`` (Markdown listing its
-traps by identifier)."""
+"""The other datasets' generators. Each exposes ``readme_section(communes)`` (Markdown listing
+its traps by identifier) and optionally ``snapshot_dataset(communes)`` (a data.gouv.fr
+:class:`SnapshotDataset`), ``snapshot_inputs(communes)`` (extra files under ``inputs/``, e.g.
+the collectivité's museum hours) and ``mirror_files(communes)`` (``(url, relative_path,
+content_type, bytes)`` of other upstream answers, the URL's query included)."""
 TERRITORY_CSV = DEFAULT_OUT / "inputs" / "territory-clermont-auvergne-metropole.csv"
 CONTOURS = DEFAULT_OUT / "inputs" / "contours-clermont-auvergne-metropole.geojson"
 
@@ -452,8 +456,9 @@ def build_readme(
 
 **Every record of the data files in this folder is a SAMPLE record, not a real one**:
 the Mérimée notices, the Muséofile museums and the collectivité's museum hours, the museum
-attendance, the remarkable gardens and the ACR buildings are invented by the seeded
-generators of `tests/samples/` (one module per source family). Each dataset's section below
+attendance, the remarkable gardens, the ACR buildings and the natural sites (ZNIEFF, Natura
+2000) are invented by the seeded generators of `tests/samples/` (one module per source
+family). Each dataset's section below
 lists its traps by identifier and what a run does with each. The two museum files are drawn
 independently: the attendance sample's museum identifiers (`M50xx`) are not those of the
 Muséofile sample (`M90xx`, `M91xx`).
@@ -551,10 +556,18 @@ def build_snapshot(out_dir: Path, territory_csv: Path = TERRITORY_CSV) -> list[P
     samples: list[SnapshotDataset] = []
     inputs: dict[str, bytes] = {}
     sections: list[str] = []
+    mirrored: list[dict[str, str]] = []
+    mirrored_files: dict[str, bytes] = {}
     for module_name in SAMPLE_MODULES:
         module = importlib.import_module(module_name)
-        samples.append(module.snapshot_dataset(territory))
-        inputs.update({f"inputs/{k}": v for k, v in module.snapshot_inputs(territory).items()})
+        if hasattr(module, "snapshot_dataset"):
+            samples.append(module.snapshot_dataset(territory))
+        if hasattr(module, "snapshot_inputs"):
+            inputs.update({f"inputs/{k}": v for k, v in module.snapshot_inputs(territory).items()})
+        if hasattr(module, "mirror_files"):
+            for url, relative, content_type, content in module.mirror_files(territory):
+                mirrored.append({"url": url, "file": relative, "content_type": content_type})
+                mirrored_files[relative] = content
         sections.append(module.readme_section(territory))
 
     outputs: dict[str, bytes] = {
@@ -564,11 +577,14 @@ def build_snapshot(out_dir: Path, territory_csv: Path = TERRITORY_CSV) -> list[P
         EPCI_INFO_FILE: (
             json.dumps({"nom": EPCI_NAME, "code": EPCI}, ensure_ascii=False) + "\n"
         ).encode("utf-8"),
-        "manifest.json": build_manifest([e for s in samples for e in manifest_entries(s)]),
+        "manifest.json": build_manifest(
+            [*(e for s in samples for e in manifest_entries(s)), *mirrored]
+        ),
         "README.md": build_readme(inside, outside, territory, sections),
         **{s.api_path: dataset_json(s) for s in samples},
         **{s.file_path: s.content for s in samples},
         **inputs,
+        **mirrored_files,
     }
     written = [csv_path]
     for relative, content in outputs.items():

@@ -9,20 +9,28 @@ from patrimoine.catalog import load_catalog, select
 from patrimoine.config import PROJECT_DIR
 from patrimoine.errors import CatalogError
 
+CULTURE = {
+    "monuments-historiques",
+    "musees-de-france",
+    "frequentation-musees",
+    "jardins-remarquables",
+    "architecture-contemporaine-remarquable",
+}
+NATURAL = {"znieff-type-1", "natura-2000"}
 
-def test_the_catalog_holds_the_five_culture_datasets() -> None:
+
+def test_the_catalog_holds_the_culture_and_natural_datasets() -> None:
     catalog = load_catalog(PROJECT_DIR / "catalog")
-    assert set(catalog) == {
-        "monuments-historiques",
-        "musees-de-france",
-        "frequentation-musees",
-        "jardins-remarquables",
-        "architecture-contemporaine-remarquable",
-    }
+    assert set(catalog) == CULTURE | NATURAL
     assert catalog["frequentation-musees"].business_key == ("identifiant_museofile", "annee")
     for entry in catalog.values():
         assert entry.metadata.licence == "Licence Ouverte 2.0", entry.name
-        assert entry.metadata.attribution.startswith("Ministère de la Culture"), entry.name
+        attribution = entry.metadata.attribution
+        if entry.name in CULTURE:
+            assert attribution.startswith("Ministère de la Culture"), entry.name
+        else:
+            assert attribution == "© PatriNat (OFB-MNHN-CNRS-IRD)", entry.name
+            assert entry.source["kind"] == "wfs", entry.name
 
 
 def test_the_catalog_describes_monuments_historiques() -> None:

@@ -29,6 +29,7 @@ CULTURE = (
     "jardins-remarquables",
     "architecture-contemporaine-remarquable",
 )
+NATURAL = ("znieff-type-1", "natura-2000")
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def test_offline_run_then_unchanged_then_status(
     assert "EN RETARD" not in status
     assert main(["datasets"]) == 0
     listed = capsys.readouterr().out
-    for name in CULTURE:
+    for name in (*CULTURE, *NATURAL):
         assert f"{name} : mis à jour" in first, name
         assert f"  {name} — " in listed and f"  {name} — " in status, name
         assert (Path(cli_env["PATRIMOINE_PORTAL_DIR"]) / name / f"{name}.csv").is_file()

@@ -39,7 +39,7 @@ def test_refresh_all_offline_then_unchanged(patrimoine_env: dict[str, str]) -> N
     state = refresh_all(offline=True, return_state=True)
     assert state.is_completed()
     outcomes = {o.dataset: o for o in state.result()}
-    assert len(outcomes) == 5 and {o.status for o in outcomes.values()} == {"updated"}
+    assert len(outcomes) == 7 and {o.status for o in outcomes.values()} == {"updated"}
     first = outcomes[NAME]
     assert first.rows_published == 128
     assert set(first.timings) == {"extract", "transform", "validate", "stage", "publish"}

@@ -1,8 +1,7 @@
 """ZNIEFF 1 and Natura 2000 end to end: a local WFS, geo.api for the territory, the pipeline.
 
-The entries are not in catalog/ yet (the offline snapshot does not serve the WFS): the
-tests copy catalog/, schemas/ and expectations/ into their own folder, add the entries of
-``tests/pipeline/catalog_natural/`` and point ``PATRIMOINE_CATALOG_DIR`` at the copy.
+The entries are those of catalog/ (``znieff-type-1`` pages by 5, so its layer comes in two
+pages); the WFS is the stand-in, pointed at by ``PATRIMOINE_WFS_URL``.
 
 Then every check of the two datasets' suites is shown failing at its level on what a WFS
 could serve (a missing attribute, a malformed code, a site without geometry, a truncated
@@ -15,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,22 +34,12 @@ from tests.servers.wfs import WfsServer
 from tests.validation.support import Check, assert_every_check_covered, check, failed
 from tests.validation.support import transform_and_validate as run_stages
 
-NATURAL = Path(__file__).resolve().parent / "catalog_natural"
 ZNIEFF, NATURA = "znieff-type-1", "natura-2000"
 NAMES = [ZNIEFF, NATURA]
 ATTRIBUTION = "© PatriNat (OFB-MNHN-CNRS-IRD)"
 ENTRIES: dict[str, DatasetEntry] = {
-    name: load_entry(NATURAL / f"{name}.toml", PROJECT_DIR) for name in NAMES
+    name: load_entry(PROJECT_DIR / "catalog" / f"{name}.toml", PROJECT_DIR) for name in NAMES
 }
-
-
-def project_copy(root: Path) -> Path:
-    """catalog/, schemas/, expectations/ copied under ``root``, the natural entries added."""
-    for folder in ("catalog", "schemas", "expectations"):
-        shutil.copytree(PROJECT_DIR / folder, root / folder)
-    for path in NATURAL.glob("*.toml"):
-        shutil.copy(path, root / "catalog" / path.name)
-    return root / "catalog"
 
 
 @dataclass
@@ -68,13 +56,7 @@ def start(root: Path) -> Iterator[Run]:
             CLERMONT_EPCI_SIREN, clermont_communes(), nom="Clermont Auvergne Métropole"
         )
         samples.fill_wfs(wfs)
-        catalog = project_copy(root / "project")
-        settings = make_settings(
-            root,
-            **upstream_env(upstream),
-            PATRIMOINE_WFS_URL=wfs.wfs_url,
-            PATRIMOINE_CATALOG_DIR=str(catalog),
-        )
+        settings = make_settings(root, **upstream_env(upstream), PATRIMOINE_WFS_URL=wfs.wfs_url)
         yield Run(settings, upstream, wfs)
     assert not upstream.errors, upstream.errors
     assert not wfs.errors, wfs.errors

@@ -21,20 +21,33 @@ Natura 2000 (``sic`` → directive Habitats, ``zps`` → directive Oiseaux): ``S
 (Orcines and Saint-Genès-Champanelle), ``SIC_COURNON`` (inside Cournon-d'Auvergne),
 ``ZPS_STRADDLING`` (across the eastern border), ``ZPS_MULTI`` (MultiPolygon, Aulnat and
 Lempdes), ``BOTH_LAYERS`` (one code served by both layers: published once, both directives).
+
+:func:`mirror_files` records what the stand-in WFS answers for the territory's extent, so the
+offline snapshot (``scripts/make_snapshot.py``) serves these layers at the Géoplateforme's
+address; :func:`readme_section` documents them in the snapshot README.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import shapely
 from shapely.geometry import Polygon, box, mapping, shape
 
 from patrimoine.areas import geodesic_area
+from patrimoine.catalog import load_entry
+from patrimoine.config import PROJECT_DIR
+from patrimoine.sources import wfs
+from patrimoine.territory import Commune as TerritoryCommune
+from patrimoine.territory import Territory, commune_from_feature
 from tests.servers import real_contours
 from tests.servers.wfs import WfsServer
+
+if TYPE_CHECKING:
+    from tests.samples.merimee import Commune
 
 ZNIEFF_TYPE = "patrinat_znieff1:znieff1"
 SIC_TYPE = "patrinat_sic:sic"
@@ -243,3 +256,109 @@ def moved_vertex(geometry: Mapping[str, Any], metres: float = 30.0) -> dict[str,
     ring[0][1] = round(ring[0][1] + shift, 7)
     ring[-1] = list(ring[0])
     return {"type": "Polygon", "coordinates": [ring, *geometry["coordinates"][1:]]}
+
+
+# --- Offline snapshot ---------------------------------------------------------------------
+
+MIRROR_WFS_URL = "https://data.geopf.fr/wfs/ows"
+"""``Settings.wfs_url``'s default: the address an offline run asks."""
+MIRROR_DIR = "data.geopf.fr/wfs/ows"
+MIRROR_TIMESTAMP = "2026-11-26T05:00:00.000Z"
+"""GetFeature's ``timeStamp``, fixed so the snapshot is reproducible."""
+NATURAL_DATASETS = ("znieff-type-1", "natura-2000")
+CAPABILITIES_TYPE = "application/xml"
+FEATURES_TYPE = "application/json;charset=UTF-8"
+
+
+def territory_of(communes: Sequence[Commune]) -> Territory:
+    """The territory patrimoine builds from the snapshot's geo.api answer (same contours)."""
+    members: list[TerritoryCommune] = [
+        commune_from_feature({"properties": {"code": c.code, "nom": c.nom}, "geometry": c.contour})
+        for c in communes
+    ]
+    return Territory(key="snapshot", label="snapshot", communes=tuple(members))
+
+
+def _mirror_url(params: Mapping[str, str]) -> str:
+    return str(httpx.URL(MIRROR_WFS_URL).copy_merge_params(dict(params)))
+
+
+def mirror_files(communes: Sequence[Commune]) -> list[tuple[str, str, str, bytes]]:
+    """(URL, file, content type, body) of every WFS request an offline run sends.
+
+    The stand-in server answers, with the samples, GetCapabilities and each GetFeature
+    page the source asks for the territory's extent and the catalog's ``page_size``
+    (``znieff-type-1`` pages by 5: two pages); its own address is replaced by the
+    Géoplateforme's and the timestamp is fixed.
+    """
+    bbox = territory_of(communes).extent()
+    files: list[tuple[str, str, str, bytes]] = []
+    with WfsServer() as server, httpx.Client(trust_env=False) as client:
+        fill_wfs(server)
+        answer = client.get(server.wfs_url, params=wfs.CAPABILITIES_PARAMS)
+        answer.raise_for_status()
+        body = answer.content.replace(server.wfs_url.encode(), MIRROR_WFS_URL.encode())
+        capabilities = (
+            _mirror_url(wfs.CAPABILITIES_PARAMS),
+            f"{MIRROR_DIR}/capabilities.xml",
+            CAPABILITIES_TYPE,
+            body,
+        )
+        files.append(capabilities)
+        for name in NATURAL_DATASETS:
+            entry = load_entry(PROJECT_DIR / "catalog" / f"{name}.toml", PROJECT_DIR)
+            count = min(wfs._page_size(entry), wfs.COUNT_MAX)
+            for spec in wfs.layer_specs(entry):
+                type_name = TYPE_NAMES[spec.key]
+                start = 0
+                while True:
+                    params = wfs.getfeature_params(type_name, bbox, count, start)
+                    answer = client.get(server.wfs_url, params=params)
+                    answer.raise_for_status()
+                    page = answer.json()
+                    page["timeStamp"] = MIRROR_TIMESTAMP
+                    local = type_name.rpartition(":")[2]
+                    body = json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+                    path = f"{MIRROR_DIR}/getfeature/{local}-{start}.json"
+                    files.append((_mirror_url(params), path, FEATURES_TYPE, body))
+                    returned = len(page["features"])
+                    start += returned
+                    if not returned or (returned < count and start >= page["numberMatched"]):
+                        break
+    return files
+
+
+def readme_section(communes: Sequence[Commune]) -> str:
+    """The snapshot README's section on the WFS answers (English, traps by identifier)."""
+    files = mirror_files(communes)
+    pages = [path for _, path, _, _ in files if "/getfeature/" in path]
+    return "\n".join(
+        [
+            "## ZNIEFF de type 1 and Natura 2000 (`znieff-type-1`, `natura-2000`)",
+            "",
+            f"`{MIRROR_DIR}/`: the IGN Géoplateforme WFS (`{MIRROR_WFS_URL}`) as the stand-in "
+            "`tests/servers/wfs.py` answers it, recorded by `tests/samples/patrinat.py` "
+            "(`mirror_files`): GetCapabilities (layers "
+            f"`{ZNIEFF_TYPE}`, `{SIC_TYPE}`, `{ZPS_TYPE}`) and {len(pages)} GetFeature pages "
+            "for the territory's extent (`Territory.extent()` of the geo.api answer above). "
+            "`znieff-type-1` has `page_size = 5` in its catalog entry, so its layer comes in "
+            "two pages. **Every site is SYNTHETIC**: real-looking identifiers, invented names "
+            "and small squares laid out over the real commune contours.",
+            "",
+            "| identifier | layer | trap / expected outcome |",
+            "|---|---|---|",
+            f"| `{STRADDLING}` | znieff1 | across the eastern border: published, share < 1 |",
+            f"| `{TOUCHING}` | znieff1 | meets the border at one vertex: **not published** |",
+            f"| `{OUTSIDE}` | znieff1 | in the bbox, in no commune: **not published** |",
+            f"| `{BOWTIE}` | znieff1 | self-intersecting: repaired, published |",
+            f"| `{TWICE}` | znieff1 | served twice (once per page): published once |",
+            f"| `{MULTI}` | znieff1 | MultiPolygon over Chamalières and Royat |",
+            f"| `{PLAIN}` | znieff1 | a plain square in Orcines |",
+            f"| `{SIC_PUYS}` | sic | across Orcines and Saint-Genès-Champanelle |",
+            f"| `{SIC_COURNON}` | sic | inside Cournon-d'Auvergne |",
+            f"| `{ZPS_STRADDLING}` | zps | across the eastern border: share < 1 |",
+            f"| `{ZPS_MULTI}` | zps | MultiPolygon over Aulnat and Lempdes |",
+            f"| `{BOTH_LAYERS}` | sic, zps | in both layers: published once, `Habitats;Oiseaux` |",
+            "",
+        ]
+    )

@@ -556,17 +556,25 @@ def manifest() -> dict[str, object]:
 def test_manifest_files_exist_and_snapshot_is_under_1_mb(manifest: dict[str, object]) -> None:
     entries = manifest["entries"]
     assert isinstance(entries, list)
+    territory = SCRIPT.territory_with_contours(TERRITORY_CSV)
+    modules = [importlib.import_module(m) for m in SCRIPT.SAMPLE_MODULES]
     culture = {
         e["url"]
-        for module in SCRIPT.SAMPLE_MODULES
-        for e in manifest_entries(
-            importlib.import_module(module).snapshot_dataset(
-                SCRIPT.territory_with_contours(TERRITORY_CSV)
-            )
-        )
+        for module in modules
+        if hasattr(module, "snapshot_dataset")
+        for e in manifest_entries(module.snapshot_dataset(territory))
     }
     assert len(culture) == 8  # four datasets: the API answer and the file of each
-    assert {e["url"] for e in entries} == {DATASET_URL, CSV_URL, EPCI_URL, EPCI_INFO_URL} | culture
+    mirrored = {
+        url
+        for module in modules
+        if hasattr(module, "mirror_files")
+        for url, _, _, _ in module.mirror_files(territory)
+    }
+    # The WFS: GetCapabilities, two pages of ZNIEFF 1, one page of each Natura 2000 layer.
+    assert len(mirrored) == 5
+    expected = {DATASET_URL, CSV_URL, EPCI_URL, EPCI_INFO_URL} | culture | mirrored
+    assert {e["url"] for e in entries} == expected
     for entry in entries:
         assert (SNAPSHOT / entry["file"]).is_file(), entry["file"]
     total = sum(p.stat().st_size for p in SNAPSHOT.rglob("*") if p.is_file())

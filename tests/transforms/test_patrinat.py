@@ -37,7 +37,7 @@ from tests.samples.patrinat import (
 )
 from tests.transforms.geo import clermont_territory
 
-CATALOG = Path(__file__).resolve().parents[1] / "pipeline" / "catalog_natural"
+CATALOG = PROJECT_DIR / "catalog"
 ZNIEFF: DatasetEntry = load_entry(CATALOG / "znieff-type-1.toml", PROJECT_DIR)
 NATURA: DatasetEntry = load_entry(CATALOG / "natura-2000.toml", PROJECT_DIR)
 TERRITORY = clermont_territory()
