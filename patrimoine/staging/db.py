@@ -4,7 +4,8 @@ The fixed tables (run ledger, territory cache, quarantine) are migrated by the A
 revisions in ``migrations/versions/`` (``YYYYMMDD_description.py``), applied automatically
 at start, the same scripts on SQLite and PostgreSQL. The per-dataset tables (staged table
 and history) follow their TableSchema instead: :mod:`patrimoine.staging.tables` adds a new
-column when the schema gains one.
+column when the schema gains one. On PostgreSQL, PostGIS is enabled here when the server
+offers it (:mod:`patrimoine.staging.postgis`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from patrimoine.errors import StagingError
+from patrimoine.staging import postgis
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ def migrate(engine: Engine) -> str:
             before = MigrationContext.configure(conn).get_current_revision()
             command.upgrade(config, "head")
             after = MigrationContext.configure(conn).get_current_revision()
+            postgis.enable(conn)  # at every start: the server may have gained PostGIS since
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else repr(cause)

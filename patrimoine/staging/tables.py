@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,14 @@ from sqlalchemy import (
     Table,
     Text,
     inspect,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeEngine
 
 from patrimoine.catalog import DatasetEntry
 from patrimoine.errors import StagingError
+from patrimoine.staging import postgis
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +126,32 @@ def table_exists(bind: Engine | Connection, name: str) -> bool:
 
 
 def existing_columns(bind: Engine | Connection, name: str) -> list[str]:
-    """Column names of a table as it is in the database (empty if it does not exist)."""
+    """Column names of a table as it is in the database (empty if it does not exist).
+
+    Generated columns (the PostGIS ``<field>_geom``) are left out: the database computes
+    them, so they are never loaded, compared, dropped as unknown or kept in the history.
+    """
+    if bind.dialect.name == "postgresql":  # the inspector would warn on PostGIS types
+        query = text(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = :name"
+            " AND is_generated = 'NEVER' ORDER BY ordinal_position"
+        )
+        with _connection(bind) as conn:
+            return [str(r[0]) for r in conn.execute(query, {"name": name})]
     inspector = inspect(bind)
     if not inspector.has_table(name):
         return []
-    return [c["name"] for c in inspector.get_columns(name)]
+    return [c["name"] for c in inspector.get_columns(name) if not c.get("computed")]
+
+
+@contextmanager
+def _connection(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
 
 
 def has_primary_key(bind: Engine | Connection, entry: DatasetEntry) -> bool:
@@ -247,7 +271,9 @@ def evolve(conn: Connection, entry: DatasetEntry, *, drop: Sequence[str] = ()) -
     """Add the schema's new columns to the staged and history tables; drop ``drop`` columns.
 
     Returns the columns added to the staged table. Uses Alembic's operations so that the
-    same call works on SQLite and PostgreSQL.
+    same call works on SQLite and PostgreSQL. With PostGIS, each GeoJSON column then gets its
+    generated ``<field>_geom`` (see :mod:`patrimoine.staging.postgis`), also on tables made
+    before PostGIS was there.
     """
     ops = Operations(MigrationContext.configure(conn))
     added: list[str] = []
@@ -270,8 +296,13 @@ def evolve(conn: Connection, entry: DatasetEntry, *, drop: Sequence[str] = ()) -
         if not with_history:
             for column_name in drop:
                 if column_name in present:
+                    postgis.drop_geometry_column(conn, name, column_name)
                     with ops.batch_alter_table(name) as batch:
                         batch.drop_column(column_name)
+    geojson = [c.name for c in entry.columns if c.type == "geojson"]
+    if geojson and conn.dialect.name == "postgresql":
+        for name in (staged_name(entry), history_name(entry)):
+            postgis.add_geometry_columns(conn, name, geojson, existing_columns(conn, name))
     if added or drop:
         log.info("%s : colonnes ajoutées %s, retirées %s", entry.name, added, list(drop))
     return added

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, Table
 
+from patrimoine.staging import postgis
 from patrimoine.staging.db import make_engine, migrate
 from tests.staging.support import FIXTURES
 
@@ -99,5 +101,29 @@ def create_legacy_database(database_url: str) -> Engine:
 def legacy_engine(database_url: str) -> Iterator[Engine]:
     """A staging database created by patrimoine 0.1.0 (6 staged notices), not yet migrated."""
     engine = create_legacy_database(database_url)
+    yield engine
+    engine.dispose()
+
+
+# --- PostGIS --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgis_engine(pg_schema_url: str) -> Iterator[Engine]:
+    """A PostgreSQL staging database with PostGIS enabled (as :func:`migrate` does it).
+
+    Skipped with a reason when the server has no PostGIS, except under ``CI=true`` where
+    the test fails: ``.ci/run`` installs it.
+    """
+    engine = make_engine(pg_schema_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        schema = postgis.extension_schema(conn)
+    if schema is None:
+        engine.dispose()
+        problem = "PostGIS not available on the PostgreSQL test server"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem}, required under CI (.ci/run installs postgresql-*-postgis-3)")
+        pytest.skip(f"{problem}; install postgresql-15-postgis-3 (required under CI=true)")
     yield engine
     engine.dispose()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, select
+from sqlalchemy.exc import SAWarning
 
 from patrimoine.catalog import DatasetEntry, load_catalog, load_entry
 from patrimoine.config import PROJECT_DIR
@@ -153,7 +155,9 @@ def diff_of(engine: Engine, entry: DatasetEntry, rows: Sequence[Sequence[Any]]) 
 
 def contents(engine: Engine, name: str) -> list[dict[str, Any]]:
     """Every row of a table as it is in the database, in a stable order."""
-    table = Table(name, MetaData(), autoload_with=engine)
+    with warnings.catch_warnings():  # a PostGIS geometry reads as NullType (hex WKB)
+        warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+        table = Table(name, MetaData(), autoload_with=engine)
     with engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(table)).mappings()]
     return sorted(rows, key=lambda r: [repr(r[c]) for c in sorted(r)])
