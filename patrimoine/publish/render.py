@@ -207,9 +207,14 @@ def facts(
         **declared_facts.compute(entry, rows),
     }
     for spec in entry.metadata.facts:
-        if spec.kind == "sum" and isinstance(figures[spec.name], int):
+        value = figures[spec.name]
+        if spec.kind == "sum" and isinstance(value, int):
             # 2 720 342 as French writes it (narrow no-break spaces); counts and years stay bare.
-            figures[spec.name] = f"{figures[spec.name]:,}".replace(",", "\u202f")
+            figures[spec.name] = f"{value:,}".replace(",", "\u202f")
+        elif spec.kind in ("min", "max") and isinstance(value, date):
+            figures[spec.name] = value.strftime("%d/%m/%Y")
+        elif spec.kind in ("min", "max") and value is None:
+            figures[spec.name] = "non renseignée"
     return figures
 
 

@@ -82,7 +82,7 @@ PREFERRED_NAMESPACE = "patrinat_"
 """Namespaces of the harmonised PatriNat schema, preferred over older ``PROTECTEDAREAS.*``."""
 DATE_PROPERTIES = ("modif_geo", "modif_adm", "date_maj", "date_modif")
 """Per-site modification dates; the latest one dates the layer (no service gives more)."""
-LAYER_KEYS = frozenset({"key", "keywords"})
+LAYER_KEYS = frozenset({"key", "keywords", "label", "zones"})
 
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _EPSG = re.compile(r"(?:EPSG[:/](?:[\d.]*[:/])?|epsg\.xml#)(\d+)\s*$", re.IGNORECASE)
@@ -710,10 +710,17 @@ def _remap_coordinates(node: Any, remap: Remap) -> Any:
 # ========================================================================================
 @dataclass(frozen=True)
 class LayerSpec:
-    """One layer of a dataset: ``key`` goes to ``_couche``, ``keywords`` find the type."""
+    """One layer of a dataset: ``key`` goes to ``_couche``, ``keywords`` find the type.
+
+    ``label`` is the French type of area the transform publishes for the layer's sites;
+    ``zones`` (word prefix → label) overrides it for the sites whose ``zone`` attribute or
+    name says so (a national park's aire d'adhésion, in the same layer as its core).
+    """
 
     key: str
     keywords: tuple[str, ...]
+    label: str | None = None
+    zones: tuple[tuple[str, str], ...] = ()
 
 
 def layer_specs(entry: DatasetEntry) -> list[LayerSpec]:
@@ -759,7 +766,21 @@ def _layer_spec(layer: Any, where: str) -> LayerSpec:
         key = keywords[0]
     if not isinstance(key, str) or not key.strip():
         raise CatalogError(f"{where} : « key » doit être un texte non vide")
-    return LayerSpec(key.strip(), tuple(keywords))
+    label = layer.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise CatalogError(f"{where} : « label » doit être un texte non vide")
+    zones = layer.get("zones", {})
+    if not isinstance(zones, dict) or not all(
+        isinstance(k, str) and fold(k) and isinstance(v, str) and v.strip()
+        for k, v in zones.items()
+    ):
+        raise CatalogError(f"{where} : « zones » associe un mot à un libellé non vide")
+    return LayerSpec(
+        key.strip(),
+        tuple(keywords),
+        label.strip() if label else None,
+        tuple((k, v.strip()) for k, v in zones.items()),
+    )
 
 
 def _page_size(entry: DatasetEntry) -> int:

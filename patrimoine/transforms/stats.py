@@ -68,8 +68,21 @@ REMARKS = {
     "dedans), non publié",
     "site_en_double": "site renvoyé deux fois (pages ou couches), publié une fois (la copie la "
     "plus récemment modifiée)",
+    "site_plusieurs_couches": "même site dans plusieurs couches, publié une fois avec toutes "
+    "ses couches",
     "site_deux_directives": "même code Natura 2000 dans les couches Habitats et Oiseaux, publié "
     "une fois avec les deux directives",
+    # --- espaces naturels sensibles (ens) ---
+    "date_deliberation_annee_seule": "date de délibération réduite à l'année, publiée au "
+    "1er janvier (règle du schéma ENS)",
+    "date_deliberation_illisible": "date de délibération illisible (non publiée)",
+    "diffusion_carto_refusee": "site que le département demande de ne pas cartographier "
+    "(diffusion_carto = false) : dans le CSV, pas dans le GeoJSON",
+    "diffusion_carto_illisible": "diffusion_carto vide ou illisible : site publié dans le CSV, "
+    "pas dans le GeoJSON",
+    "nombre_ens_illisible": "surface officielle ou millésime illisible (non publié)",
+    "departement_sans_fichier": "département du territoire sans fichier configuré (ses sites "
+    "manquent)",
     # --- opening hours (hours) ---
     "horaires_non_reconnus": "horaires non reconnus (texte publié, horaires_osm laissé vide)",
     "horaires_identifiant_inconnu": "identifiant du fichier des horaires absent des musées",

@@ -406,6 +406,10 @@ def test_extract_fails_whole_when_one_layer_is_missing(
 def test_single_layer_shape_and_catalog_errors() -> None:
     single = layer_specs(entry({"keywords": ["znieff1"]}, name="znieff-type-1"))
     assert [(s.key, s.keywords) for s in single] == [("znieff1", ("znieff1",))]
+    assert (single[0].label, single[0].zones) == (None, ())
+    labelled = {"keywords": ["pn"], "label": "Cœur", "zones": {"adh": "Aire d'adhésion "}}
+    (park,) = layer_specs(entry({"layers": [labelled]}))
+    assert (park.label, park.zones) == ("Cœur", (("adh", "Aire d'adhésion"),))
     bad: list[tuple[dict[str, Any], str]] = [
         ({"keywords": ["a"], "layers": [{"keywords": ["b"]}]}, "soit « keywords »"),
         ({}, "soit « keywords »"),
@@ -413,6 +417,9 @@ def test_single_layer_shape_and_catalog_errors() -> None:
         ({"layers": [{"keywords": ["a"], "typo": 1}]}, "clé\\(s\\) inconnue\\(s\\) typo"),
         ({"layers": [{"keywords": []}]}, "liste de mots non vides"),
         ({"layers": [{"keywords": ["a"]}, {"key": "a", "keywords": ["b"]}]}, "même clé"),
+        ({"layers": [{"keywords": ["a"], "label": " "}]}, "« label » doit être"),
+        ({"layers": [{"keywords": ["a"], "zones": {"adh": ""}}]}, "« zones » associe"),
+        ({"layers": [{"keywords": ["a"], "zones": ["adh"]}]}, "« zones » associe"),
     ]
     for source, message in bad:
         with pytest.raises(CatalogError, match=message):

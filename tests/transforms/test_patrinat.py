@@ -208,3 +208,71 @@ def test_natura_directive_per_layer(tmp_path: Path) -> None:
     assert examples(stats, "site_deux_directives") == [BOTH_LAYERS]
     assert stats.duplicates == 0 and "site_en_double" not in stats.problems
     assert stats.kept == 5
+
+
+# --- Protected areas, ZNIEFF 2, geological heritage ----------------------------------------
+
+PROTECTED: DatasetEntry = load_entry(CATALOG / "espaces-proteges.toml", PROJECT_DIR)
+ZNIEFF2: DatasetEntry = load_entry(CATALOG / "znieff-type-2.toml", PROJECT_DIR)
+GEOLOGY: DatasetEntry = load_entry(CATALOG / "patrimoine-geologique.toml", PROJECT_DIR)
+
+
+def sample(tmp_path: Path, entry: DatasetEntry) -> Any:
+    return run(tmp_path, entry, samples.extract_bytes(samples.dataset_layers(entry.name)))
+
+
+def test_protected_areas_type_per_layer_and_park_zones_apart(tmp_path: Path) -> None:
+    rows, stats, _ = sample(tmp_path, PROTECTED)
+    assert sorted(rows) == sorted(samples.PROTECTED_PUBLISHED)
+    types = {key: row["type_espace"] for key, row in rows.items()}
+    assert types[samples.EP_APB] == "Arrêté de protection de biotope"
+    assert types[samples.EP_RNR] == "Réserve naturelle régionale"
+    assert types[samples.EP_PNR] == "Parc naturel régional"
+    assert types[samples.EP_CEN] == "Site d'un Conservatoire d'espaces naturels"
+    # One national-park layer, two sites: the core and the aire d'adhésion around it.
+    assert types[samples.EP_PN_CORE] == "Parc national (cœur)"
+    assert types[samples.EP_PN_ADHESION] == "Parc national (aire d'adhésion)"
+    assert rows[samples.EP_PN_CORE]["couche"] == rows[samples.EP_PN_ADHESION]["couche"] == "pn"
+    core = shapely.from_geojson(rows[samples.EP_PN_CORE]["geometrie"])
+    ring = shapely.from_geojson(rows[samples.EP_PN_ADHESION]["geometrie"])
+    assert core.intersection(ring).area < 1e-9  # the ring's hole is the core
+    # One code in two layers: one site with both types, reported by its identifier.
+    assert types[samples.EP_APB_CEN] == (
+        "Arrêté de protection de biotope;Site d'un Conservatoire d'espaces naturels"
+    )
+    assert rows[samples.EP_APB_CEN]["couche"] == "apb;cen"
+    assert examples(stats, "site_plusieurs_couches") == [samples.EP_APB_CEN]
+    assert "site_en_double" not in stats.problems and stats.duplicates == 0
+    assert 0 < rows[samples.EP_PNR]["part_dans_territoire"] < 1
+    assert rows[samples.EP_RNR]["codes_insee"] == "63014;63032"
+    assert "directive" not in PROTECTED.column_names  # a Natura 2000 column only
+
+
+def test_park_zone_read_from_the_name_when_the_attribute_is_absent(tmp_path: Path) -> None:
+    layers = samples.protected_layers()
+    for feature in layers["pn"]:
+        del feature["properties"]["zone"]
+    rows, _, _ = run(tmp_path, PROTECTED, samples.extract_bytes(layers))
+    assert rows[samples.EP_PN_ADHESION]["type_espace"] == "Parc national (aire d'adhésion)"
+    assert rows[samples.EP_PN_CORE]["type_espace"] == "Parc national (cœur)"
+
+
+def test_znieff2_wide_site_straddles_and_a_hole_is_not_counted(tmp_path: Path) -> None:
+    rows, _, _ = sample(tmp_path, ZNIEFF2)
+    assert sorted(rows) == sorted(samples.ZNIEFF2_PUBLISHED)
+    west = rows[samples.Z2_WEST]
+    assert 0 < west["part_dans_territoire"] < 1 and west["codes_insee"] == "63345"
+    holed = rows[samples.Z2_HOLE]
+    assert holed["codes_insee"] == "63307"
+    outer = shapely.Polygon(shape(samples.geometries()[samples.Z2_HOLE]).exterior)
+    assert holed["surface_ha"] < geodesic_area(outer) / 10_000 * 0.95  # 1/9 is the hole
+    assert len(json.loads(holed["geometrie"])["coordinates"]) == 2  # exterior and hole
+
+
+def test_geology_reads_a_french_decimal_and_drops_the_site_outside(tmp_path: Path) -> None:
+    rows, stats, _ = sample(tmp_path, GEOLOGY)
+    assert sorted(rows) == sorted(samples.INPG_PUBLISHED)
+    assert samples.GEO_OUTSIDE not in rows and stats.out_of_territory == 1
+    assert rows[samples.GEO_COMMA]["surface_officielle_ha"] == 1.25
+    assert rows[samples.GEO_DURTOL]["codes_insee"] == "63141"
+    assert rows[samples.GEO_DURTOL]["url_fiche"].endswith(samples.GEO_DURTOL)
