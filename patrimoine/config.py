@@ -91,6 +91,34 @@ def _location(value: str) -> str:
     return str(_path(value))
 
 
+_DEPARTEMENT = re.compile(r"^(\d{2,3}|2[AB])$")
+
+
+def _departement_locations(value: str) -> tuple[tuple[str, str], ...]:
+    """``63=https://…/ens.geojson;42=/data/ens42.csv``: one location per département.
+
+    Codes as the COG writes them (``01``, ``2A``, ``974``); a location is a path (relative
+    to the project) or an http(s) URL, and may not contain ``;`` (write ``%3B`` in a URL).
+    """
+    pairs: dict[str, str] = {}
+    for item in value.replace("\n", ";").split(";"):
+        if not item.strip():
+            continue
+        code, sep, where = item.partition("=")
+        code = code.strip().upper()
+        code = code.zfill(2) if code.isdigit() and len(code) < 2 else code
+        if not sep or not _DEPARTEMENT.match(code) or not where.strip():
+            raise ValueError(
+                f"« {item.strip()} » : attendu <département>=<chemin ou URL>, plusieurs "
+                "séparés par « ; » (par exemple 63=https://exemple.fr/ens.geojson;"
+                "42=/data/ens42.csv)"
+            )
+        if code in pairs:
+            raise ValueError(f"département {code} donné deux fois")
+        pairs[code] = _location(where)
+    return tuple(sorted(pairs.items()))
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -158,6 +186,13 @@ class Settings:
         "",
         _location,
         "Horaires des musées tenus par la collectivité (chemin ou URL d'un CSV)",
+    )
+    ens_sources: tuple[tuple[str, str], ...] = _setting(
+        (),
+        _departement_locations,
+        "Espaces naturels sensibles : un fichier par département, <département>=<chemin ou URL> "
+        "d'un GeoJSON ou d'un CSV au schéma ENS Auvergne-Rhône-Alpes, plusieurs séparés par "
+        "« ; » (63=https://exemple.fr/ens.geojson;42=/data/ens42.csv)",
     )
     max_removed_share: float = _setting(
         0.2, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"

@@ -12,7 +12,8 @@ unreachable sources, broken files, a database or a portal that refuses.
         │   ├── HTTPStatusError      the server answered an error status
         │   ├── NetworkError         no answer: refused, unresolved, timed out, reset
         │   ├── DownloadIncomplete   the body ended before its announced length
-        │   └── NotInSnapshot        offline mode, the URL is not in the bundled mirror
+        │   ├── NotInSnapshot        offline mode, the URL is not in the bundled mirror
+        │   └── NotConfigured        the source's setting is empty: dataset left aside (exit 0)
         ├── TerritoryError       the territory could not be resolved
         ├── SchemaError          the source file lacks the columns the transform needs
         ├── ValidationFailed     a blocking expectation failed (carries the report)
@@ -151,6 +152,17 @@ class NotInSnapshot(SourceError):
         "le snapshot hors ligne ne couvre que le territoire par défaut : retirez --offline "
         "ou régénérez le snapshot (scripts/make_snapshot.py)"
     )
+
+
+class NotConfigured(SourceError):
+    """The dataset's source is a setting of the collectivité and it is empty.
+
+    Not a failure: the run records the dataset as « non configuré » (status
+    ``unconfigured``), stages and publishes nothing, leaves the last publication online and
+    still exits 0. ``hint`` names the setting to fill in.
+    """
+
+    default_hint = "renseignez le réglage de la source dans patrimoine.toml ou l'environnement"
 
 
 class TerritoryError(PipelineError):

@@ -20,6 +20,7 @@ from patrimoine import guards, stages
 from patrimoine.config import Settings
 from patrimoine.errors import (
     DatasetBusy,
+    NotConfigured,
     PatrimoineError,
     PipelineError,
     StagingError,
@@ -69,7 +70,8 @@ class Outcome:
     """How the refresh of one dataset ended; printed in the summary, sent in alerts.
 
     ``status``: updated, unchanged, held (à confirmer), failed, skipped (another run of the
-    dataset was under way) or dry-run.
+    dataset was under way), unconfigured (its source setting is empty: left aside, not a
+    failure) or dry-run.
     """
 
     dataset: str
@@ -134,6 +136,8 @@ def _run_stages(
     """The stages in order; ``record.stage`` always names the stage under way."""
     record.stage = "extract"
     extracted = steps.extract(settings, name)
+    if isinstance(extracted, stages.Unconfigured):  # the Prefect task returns it, see tasks/
+        raise NotConfigured(extracted.cause, hint=extracted.hint)
     record.source_url, record.source_checksum = extracted.url, extracted.sha256
     timer.mark("extract")
 
@@ -248,6 +252,10 @@ def refresh(
             if ledger.close_interrupted(engine, name, record.run_id):
                 log.warning("%s : un run précédent avait été interrompu ; il est repris", name)
             _run_stages(settings, name, record, outcome, timer, steps)
+    except NotConfigured as exc:
+        exc.with_context(dataset=name, stage="extract")
+        record.status, record.error = "unconfigured", _labelled(exc)
+        log.warning("%s", record.error, extra=SUMMARISED)
     except DatasetBusy as exc:
         exc.with_context(dataset=name, stage="lock")
         record.status, record.error = "skipped", _labelled(exc)

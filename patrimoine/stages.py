@@ -76,6 +76,15 @@ def resolve_territory_stage(settings: Settings) -> Territory:
 
 
 # --- Extract -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Unconfigured:
+    """What the Prefect extract task returns for :class:`NotConfigured`, so that a dataset
+    nobody configured is not a failed task run; the pipeline raises it again."""
+
+    cause: str
+    hint: str | None = None
+
+
 def extract_stage(settings: Settings, name: str) -> ExtractResult:
     entry = entry_for(settings, name)
     territory = territory_for(settings)
@@ -247,6 +256,8 @@ def stage_stage(
         with engine.begin() as conn:
             if diff.is_empty:
                 tables.drop_scratch(conn, entry)
+                # Nothing to promote, but a server that gained PostGIS gets its columns now.
+                tables.evolve(conn, entry)
             else:
                 last = ledger.last_run(engine, name, statuses=("updated",))
                 history.promote(

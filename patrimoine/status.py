@@ -2,7 +2,8 @@
 
 Plain data computed from the run ledger, for ``patrimoine status``, ``patrimoine datasets``
 and (later) alerts and reports. A lock collision (``skipped``) is not a run of the
-dataset: the run that held the lock says how it went.
+dataset: the run that held the lock says how it went. A dataset whose source setting is
+empty (``unconfigured``) is shown « non configuré », never « en retard ».
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from patrimoine.catalog import DatasetEntry
 from patrimoine.staging import ledger
 from patrimoine.validation.report import ValidationReport
 
-EFFECTIVE = ("updated", "unchanged", "held", "failed", "dry-run", "interrupted")
+EFFECTIVE = ("updated", "unchanged", "held", "failed", "dry-run", "interrupted", "unconfigured")
 """Statuses of runs that really refreshed (or tried to refresh) the dataset."""
 
 
@@ -48,6 +49,8 @@ class DatasetStatus:
         """The last confirmation is older than the dataset's declared frequency allows."""
         if self.max_age_days is None:
             return False
+        if self.last_run is not None and self.last_run["status"] == "unconfigured":
+            return False  # left aside on purpose: « non configuré » says so, not « en retard »
         if self.last_success is None:
             return self.last_run is not None
         age: timedelta = self.now - self.last_success["started_at"]

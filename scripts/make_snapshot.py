@@ -56,6 +56,7 @@ SAMPLE_MODULES = (
     "tests.samples.jardins",
     "tests.samples.acr",
     "tests.samples.patrinat",
+    "tests.samples.ens",
 )
 """The other datasets' generators. Each exposes ``readme_section(communes)`` (Markdown listing
 its traps by identifier) and optionally ``snapshot_dataset(communes)`` (a data.gouv.fr

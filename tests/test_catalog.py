@@ -16,18 +16,30 @@ CULTURE = {
     "jardins-remarquables",
     "architecture-contemporaine-remarquable",
 }
-NATURAL = {"znieff-type-1", "natura-2000"}
+NATURAL = {
+    "espaces-proteges",
+    "znieff-type-1",
+    "znieff-type-2",
+    "natura-2000",
+    "patrimoine-geologique",
+}
+CONFIGURED = {"espaces-naturels-sensibles"}
+"""Datasets read from a file the collectivité configures per département (no national layer)."""
 
 
 def test_the_catalog_holds_the_culture_and_natural_datasets() -> None:
     catalog = load_catalog(PROJECT_DIR / "catalog")
-    assert set(catalog) == CULTURE | NATURAL
+    assert set(catalog) == CULTURE | NATURAL | CONFIGURED
+    assert len(catalog) == 11
     assert catalog["frequentation-musees"].business_key == ("identifiant_museofile", "annee")
     for entry in catalog.values():
         assert entry.metadata.licence == "Licence Ouverte 2.0", entry.name
         attribution = entry.metadata.attribution
         if entry.name in CULTURE:
             assert attribution.startswith("Ministère de la Culture"), entry.name
+        elif entry.name in CONFIGURED:
+            assert attribution.startswith("Conseil départemental"), entry.name
+            assert entry.source["kind"] == "configured_file", entry.name
         else:
             assert attribution == "© PatriNat (OFB-MNHN-CNRS-IRD)", entry.name
             assert entry.source["kind"] == "wfs", entry.name

@@ -29,7 +29,13 @@ CULTURE = (
     "jardins-remarquables",
     "architecture-contemporaine-remarquable",
 )
-NATURAL = ("znieff-type-1", "natura-2000")
+NATURAL = (
+    "espaces-proteges",
+    "znieff-type-1",
+    "znieff-type-2",
+    "natura-2000",
+    "patrimoine-geologique",
+)
 
 
 @pytest.fixture

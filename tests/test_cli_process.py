@@ -108,7 +108,7 @@ def test_a_failing_run_through_the_engine_prints_french_lines_only(
     for noise in ("Traceback", "Finished in state", "Task run", "Flow run", "prefect", "INFO"):
         assert noise not in output, output
     failures = [line for line in output.splitlines() if "ÉCHEC" in line]
-    assert len(failures) == 7  # one line per dataset of the catalog, each with the cause
+    assert len(failures) == 11  # one line per dataset of the catalog, each with the cause
     for failure in failures:
         assert "étape territoire" in failure and "200000000" in failure
         assert "retirez --offline" in failure  # what to do: the snapshot has one territory

@@ -1,7 +1,8 @@
 """``patrimoine``: refresh the datasets, and see where they stand and what changed.
 
-Exit codes: 0 every selected dataset updated, unchanged or skipped, 1 a dataset failed,
-2 bad settings or command line, 3 a refresh is held back and waits for ``--accept-drop``.
+Exit codes: 0 every selected dataset updated, unchanged, skipped or not configured (its
+source setting is empty), 1 a dataset failed, 2 bad settings or command line, 3 a refresh
+is held back and waits for ``--accept-drop``.
 """
 
 from __future__ import annotations

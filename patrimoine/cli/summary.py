@@ -14,6 +14,7 @@ STATUS_FR = {
     "dry-run": "simulation (rien publié)",
     "failed": "ÉCHEC",
     "skipped": "ignoré",
+    "unconfigured": "non configuré",
     "interrupted": "interrompu",
     "running": "en cours",
 }
@@ -30,7 +31,7 @@ def _plural(count: int, word: str) -> str:
 def format_outcome(outcome: Outcome) -> str:
     label = STATUS_FR.get(outcome.status, outcome.status)
     seconds = outcome.wall_time or sum(outcome.timings.values())
-    if outcome.status in ("failed", "skipped"):
+    if outcome.status in ("failed", "skipped", "unconfigured"):
         return f"  {outcome.dataset} : {label} en {seconds:.1f} s — {outcome.error}"
     diff = outcome.diff
     changes = f"+{diff.get('added', 0)} / -{diff.get('removed', 0)} / ~{diff.get('changed', 0)}"
@@ -75,7 +76,8 @@ def print_summary(outcomes: Sequence[Outcome], settings: Settings, wall: float) 
 
 
 def exit_code(outcomes: Sequence[Outcome]) -> int:
-    """0 nothing to do, 1 a dataset failed, 3 a refresh waits for a confirmation."""
+    """0 nothing to do (an unconfigured dataset included), 1 a dataset failed, 3 a refresh
+    waits for a confirmation."""
     if any(o.status == "failed" for o in outcomes):
         return 1
     if any(o.status == "held" for o in outcomes):

@@ -8,7 +8,7 @@ from patrimoine.catalog import DatasetEntry
 from patrimoine.config import Settings
 from patrimoine.errors import CatalogError
 from patrimoine.http import HttpClient
-from patrimoine.sources import datagouv_resource, wfs
+from patrimoine.sources import configured_file, datagouv_resource, wfs
 from patrimoine.sources.datagouv_resource import ExtractResult
 from patrimoine.territory import Territory
 
@@ -18,6 +18,7 @@ box, a ``where``, a département) instead of downloading everything."""
 
 SOURCES: dict[str, Extractor] = {
     "datagouv_resource": datagouv_resource.extract,
+    "configured_file": configured_file.extract,
     "wfs": wfs.extract,
 }
 

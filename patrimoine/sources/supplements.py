@@ -52,16 +52,30 @@ def fetch(client: HttpClient, settings: Settings, entry: DatasetEntry) -> dict[s
         if not where:
             continue
         variable = ENV_PREFIX + str(spec["setting"]).upper()
-        if where.startswith(("http://", "https://")):
-            filename = Path(urlsplit(where).path).name or f"{name}.csv"
-            dest = settings.cache_dir / entry.name / "supplements" / filename
-            found[name] = client.download(where, dest).path
-            continue
-        path = Path(where).expanduser()
-        if not path.is_file():
+        path = local_copy(
+            client, where, settings.cache_dir / entry.name / "supplements", f"{name}.csv"
+        )
+        if path is None:
             raise SourceError(
-                f"fichier « {name} » introuvable : {path}",
+                f"fichier « {name} » introuvable : {Path(where).expanduser()}",
                 hint=f"corrigez {variable} (chemin ou URL d'un fichier CSV) ou videz-le",
             )
         found[name] = path
     return found
+
+
+def is_url(where: str) -> bool:
+    return where.startswith(("http://", "https://"))
+
+
+def local_copy(client: HttpClient, where: str, folder: Path, default_name: str) -> Path | None:
+    """A configured path or URL as a local file (None: no such local file).
+
+    A URL is downloaded into ``folder`` (conditional GET, checked cache) under the last
+    segment of its path; HTTP and network errors propagate as they are.
+    """
+    if is_url(where):
+        filename = Path(urlsplit(where).path).name or default_name
+        return client.download(where, folder / filename).path
+    path = Path(where).expanduser()
+    return path if path.is_file() else None

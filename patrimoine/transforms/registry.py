@@ -68,6 +68,7 @@ MODULES: dict[str, str] = {
     "jardins": "patrimoine.transforms.jardins",
     "acr": "patrimoine.transforms.acr",
     "patrinat": "patrimoine.transforms.patrinat",
+    "ens": "patrimoine.transforms.ens",
 }
 """Transform key (the catalog's ``transform``) → module."""
 

@@ -39,7 +39,7 @@ def test_refresh_all_offline_then_unchanged(patrimoine_env: dict[str, str]) -> N
     state = refresh_all(offline=True, return_state=True)
     assert state.is_completed()
     outcomes = {o.dataset: o for o in state.result()}
-    assert len(outcomes) == 7 and {o.status for o in outcomes.values()} == {"updated"}
+    assert len(outcomes) == 11 and {o.status for o in outcomes.values()} == {"updated"}
     first = outcomes[NAME]
     assert first.rows_published == 128
     assert set(first.timings) == {"extract", "transform", "validate", "stage", "publish"}
@@ -163,3 +163,20 @@ def test_cli_runs_the_prefect_flow(
 
     assert main(["run", "--offline"]) == 0
     assert f"{NAME} : mis à jour" in capsys.readouterr().out
+
+
+def test_an_unconfigured_dataset_completes_the_flow(patrimoine_env: dict[str, str]) -> None:
+    """« non configuré » is not a failure: the task and the flow complete, nothing published."""
+    from flows.refresh import refresh_dataset
+
+    name = "espaces-naturels-sensibles"
+    os.environ["PATRIMOINE_ENS_SOURCES"] = "01=/nulle/part/ens-01.geojson"  # not the territory's
+    try:
+        state = refresh_dataset(name, offline=True, return_state=True)
+    finally:
+        os.environ.pop("PATRIMOINE_ENS_SOURCES", None)
+    assert state.is_completed()
+    (outcome,) = state.result()
+    assert (outcome.dataset, outcome.status, outcome.ok) == (name, "unconfigured", True)
+    assert "PATRIMOINE_ENS_SOURCES" in (outcome.error or "")
+    assert not (Path(patrimoine_env["PATRIMOINE_PORTAL_DIR"]) / name).exists()

@@ -40,9 +40,10 @@ COMMUNES = with_contours(
     [Commune(c["code"], c["nom"], "63", "84", 0.0, 0.0) for c in clermont_communes()],
     real_contours(),
 )
-CULTURE_DATASETS = [n for n, e in CATALOG.items() if e.source.get("kind") != "wfs"]
+CULTURE_DATASETS = [n for n, e in CATALOG.items() if e.source.get("kind") == "datagouv_resource"]
 """The catalog's Culture datasets (data.gouv.fr files): the natural-heritage ones read a
-WFS this server does not play (tests/pipeline/test_natural_areas.py covers them)."""
+WFS or a configured file this server does not play (tests/pipeline/test_natural_areas.py
+and test_espaces_naturels_sensibles.py cover them)."""
 SAMPLES: dict[str, SnapshotDataset] = {
     name: importlib.import_module(module).snapshot_dataset(COMMUNES)
     for name, module in CULTURE.items()

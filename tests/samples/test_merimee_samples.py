@@ -571,8 +571,9 @@ def test_manifest_files_exist_and_snapshot_is_under_1_mb(manifest: dict[str, obj
         if hasattr(module, "mirror_files")
         for url, _, _, _ in module.mirror_files(territory)
     }
-    # The WFS: GetCapabilities, two pages of ZNIEFF 1, one page of each Natura 2000 layer.
-    assert len(mirrored) == 5
+    # The WFS: GetCapabilities, two pages of ZNIEFF 1, one page of each of the other twelve
+    # layers (Natura 2000 sic and zps, ZNIEFF 2, INPG, eight protected-area layers).
+    assert len(mirrored) == 15
     expected = {DATASET_URL, CSV_URL, EPCI_URL, EPCI_INFO_URL} | culture | mirrored
     assert {e["url"] for e in entries} == expected
     for entry in entries:
