@@ -142,10 +142,23 @@ def _bool(value: str) -> bool:
     raise ValueError(f"« {value} » : attendu true ou false")
 
 
-def _publisher(value: str) -> str:
-    if value not in ("local",):
-        raise ValueError(f"« {value} » : portails connus : local")
-    return value
+PORTALS = ("local", "datagouv", "ods")
+"""Portal kinds a run may publish to (``PATRIMOINE_PORTAL``), in publication order."""
+
+
+def _portals(value: str) -> tuple[str, ...]:
+    """``local``, ``datagouv``, ``ods`` or a comma-separated list (``local,datagouv``)."""
+    names = [v.strip().lower() for v in value.replace(";", ",").split(",") if v.strip()]
+    unknown = [n for n in names if n not in PORTALS]
+    if not names or unknown:
+        raise ValueError(
+            f"« {value} » : portails connus : {', '.join(PORTALS)} (plusieurs séparés par « , »)"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _optional_url(value: str) -> str:
+    return _url(value) if value.strip() else ""
 
 
 def _setting(default: Any, parse: Callable[[str], Any], doc: str, *, secret: bool = False) -> Any:
@@ -168,7 +181,27 @@ class Settings:
     )
     portal_dir: Path = _setting(PROJECT_DIR / "var" / "portal", _path, "Portail local")
     cache_dir: Path = _setting(PROJECT_DIR / "var" / "cache", _path, "Fichiers téléchargés")
-    publisher: str = _setting("local", _publisher, "Portail de publication")
+    portal: tuple[str, ...] = _setting(
+        ("local",), _portals, "Portails de publication : local, datagouv, ods (liste possible)"
+    )
+    datagouv_publish_url: str = _setting(
+        "https://www.data.gouv.fr",
+        _url,
+        "data.gouv.fr où publier (https://demo.data.gouv.fr pour répéter)",
+    )
+    datagouv_api_key: str = _setting("", str, "Clé d'API data.gouv.fr", secret=True)
+    datagouv_organization: str = _setting("", str, "Identifiant de l'organisation data.gouv.fr")
+    datagouv_private: bool = _setting(False, _bool, "Jeux créés en brouillon (privés)")
+    schema_base_url: str = _setting(
+        "",
+        _optional_url,
+        "Adresse où le projet publie ses TableSchema (schemas/<jeu>.json), jointe aux données",
+    )
+    ods_url: str = _setting("", _optional_url, "Portail OpenDataSoft (https://domaine)")
+    ods_api_key: str = _setting("", str, "Clé d'API OpenDataSoft", secret=True)
+    ods_status_timeout: float = _setting(
+        600.0, _positive_float, "Attente maximale du traitement OpenDataSoft (s)"
+    )
     datagouv_url: str = _setting("https://www.data.gouv.fr", _url, "API data.gouv.fr")
     geo_api_url: str = _setting("https://geo.api.gouv.fr", _url, "API Découpage administratif")
     tabular_url: str = _setting("https://tabular-api.data.gouv.fr", _url, "API tabulaire")

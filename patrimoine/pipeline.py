@@ -181,11 +181,6 @@ def _run_stages(
     if staged.held:
         record.status, record.error = "held", guards.summary_fr(staged.findings)
         return
-    if record.dry_run:
-        record.status = "dry-run"
-        record.stage = "done"
-        return
-
     record.stage = "publish"
     # Only stable identifiers: the national file changes every week, and a change
     # elsewhere in France must not republish this territory's unchanged data.
@@ -194,6 +189,13 @@ def _run_stages(
         "ressource": extracted.resource_id,
         "url": extracted.permalink or extracted.url,
     }
+    if record.dry_run:
+        planned = steps.publish(settings, name, source, dry_run=True)
+        outcome.actions = planned.actions
+        record.details["portal_plan"] = planned.actions
+        record.status = "dry-run"
+        record.stage = "done"
+        return
     published = steps.publish(settings, name, source)
     record.rows_published = published.details.get("rows")
     record.output_checksum = published.details.get("output_checksum")

@@ -22,7 +22,8 @@ from patrimoine.catalog import DatasetEntry, load_catalog
 from patrimoine.config import Settings
 from patrimoine.errors import StagingError, TerritoryError
 from patrimoine.http import open_client
-from patrimoine.publish import PublicationResult, make_publisher
+from patrimoine.publish import PublicationResult, make_publishers
+from patrimoine.publish.base import combined
 from patrimoine.publish.render import render
 from patrimoine.sources import ExtractResult, get_extractor
 from patrimoine.sources import supplements as supplement_files
@@ -248,9 +249,11 @@ def stage_stage(
     findings = guards.check(diff, settings.max_removed_share)
     output = StageOutput(diff, findings, held=bool(findings) and not accept_drop)
     output.quarantined = len(records)
-    if dry_run or output.held:
+    if output.held:
         tables.drop_candidate(engine, entry)
         return output
+    if dry_run:
+        return output  # the candidate stays for publish_stage(dry_run=True) to plan from
     now = datetime.now(UTC)
     try:
         with engine.begin() as conn:
@@ -281,19 +284,33 @@ def stage_stage(
 def publish_stage(
     settings: Settings, name: str, source: dict[str, Any], dry_run: bool = False
 ) -> PublicationResult:
-    """Render the staged table and hand it to the portal, which skips unchanged content."""
+    """Render the staged table and hand it to each portal, which skips unchanged content.
+
+    Every portal plans before any applies, so a portal that cannot even be read (a key
+    refused, a dataset deleted on it) stops the publication everywhere. ``dry_run`` plans
+    from the candidate table the dry-run stage left (then drops it) and writes nothing.
+    """
     entry = entry_for(settings, name)
     engine = engine_for(settings)
-    rows = tables.read_rows(engine, entry, tables.staged_name(entry))
+    table = tables.candidate_name(entry) if dry_run else tables.staged_name(entry)
+    try:
+        rows = tables.read_rows(engine, entry, table)
+    finally:
+        if dry_run:
+            tables.drop_candidate(engine, entry)
     changes = history.changes(engine, entry)
     files, metadata = render(entry, rows, territory_for(settings), source, changes)
-    publisher = make_publisher(settings)
-    plan = publisher.plan(entry, files, metadata)
+    publishers = make_publishers(settings, engine)
+    plans = [(p, p.plan(entry, files, metadata)) for p in publishers]
     if dry_run:
-        return PublicationResult(
-            entry.name, publisher.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
-        )
-    result = publisher.apply(entry, plan, files, metadata)
+        results = [
+            PublicationResult(
+                entry.name, p.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
+            )
+            for p, plan in plans
+        ]
+        return combined(results)
+    result = combined([p.apply(entry, plan, files, metadata) for p, plan in plans])
     result.details["output_checksum"] = files[0].sha256
     result.details["rows"] = len(rows)
     return result

@@ -13,6 +13,8 @@ from patrimoine.publish import PublicationResult
 
 
 @task(name="publish", cache_policy=NONE, task_run_name="publish-{name}")
-def publish(settings: Settings, name: str, source: dict[str, Any]) -> PublicationResult:
-    """Publish the staged table's files and metadata sheet."""
-    return stages.publish_stage(settings, name, source)
+def publish(
+    settings: Settings, name: str, source: dict[str, Any], dry_run: bool = False
+) -> PublicationResult:
+    """Publish the staged table's files and metadata sheet (``dry_run``: plan only)."""
+    return stages.publish_stage(settings, name, source, dry_run=dry_run)

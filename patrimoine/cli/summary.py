@@ -48,6 +48,8 @@ def format_outcome(outcome: Outcome) -> str:
             if sample:
                 more = "…" if diff.get(key, 0) > len(sample) else ""
                 lines.append(f"    {sign} {', '.join(sample)}{more}")
+        planned = outcome.actions or ["rien à publier (contenu inchangé)"]
+        lines.append("    publication prévue : " + " ; ".join(planned))
     if outcome.quarantined:
         count = outcome.rows_quarantined or 0
         left_out = f"non publiée{'s' if count > 1 else ''}"

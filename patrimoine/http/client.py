@@ -200,6 +200,50 @@ class HttpClient:
 
         return self._with_retries(full, attempt)
 
+    # -- any method (portal APIs) ----------------------------------------------------------
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        retry: bool = True,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One API call (``json=``, ``files=``, ``data=``, ``headers=``…), its response as is.
+
+        Timeouts, resets, 408, 429 and 5xx are retried with the same backoff as downloads
+        (``Retry-After`` honoured); any other status is returned for the caller to explain
+        (a portal's 401 deserves its own French message). ``retry=False`` for a call that
+        must not be repeated blindly (a creation the caller checks for first). Headers are
+        never logged: an API key stays out of every message.
+        """
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = httpx.Timeout(timeout, connect=min(timeout, 15))
+
+        def attempt() -> httpx.Response:
+            try:
+                response = self._client.request(method, url, **kwargs, **extra)
+            except httpx.RequestError as exc:
+                raise self._failure(exc, url) from exc
+            if response.status_code in RETRY_STATUSES or response.status_code == 408:
+                error = HTTPStatusError(
+                    f"le serveur a répondu HTTP {response.status_code}",
+                    status_code=response.status_code,
+                    url=url,
+                )
+                error.transient = True
+                raise _Retryable(error, _retry_after(response))
+            return response
+
+        if not retry:
+            try:
+                return attempt()
+            except _Retryable as retryable:
+                raise retryable.error from retryable.__cause__
+        return self._with_retries(url, attempt)
+
     # -- files ----------------------------------------------------------------------------
     def download(self, url: str, dest: Path) -> DownloadResult:
         """Stream ``url`` to ``dest``; reuse ``dest`` when the server answers 304.

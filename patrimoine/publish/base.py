@@ -32,8 +32,30 @@ class PublicationResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def combined(results: list[PublicationResult]) -> PublicationResult:
+    """One result for several portals: unchanged only when every portal was."""
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    actions = [f"{r.target} : {a}" for r in results for a in r.actions]
+    details: dict[str, Any] = {"portails": {r.target: r.details for r in results}}
+    return PublicationResult(
+        first.dataset,
+        ",".join(r.target for r in results),
+        all(r.unchanged for r in results),
+        actions,
+        " ; ".join(r.location for r in results if r.location),
+        details,
+    )
+
+
 class Publisher(Protocol):
-    """A portal: the local folder today, data.gouv.fr and OpenDataSoft next."""
+    """A portal: the local folder, data.gouv.fr, OpenDataSoft.
+
+    ``plan`` only reads (the portal's current state, our stored ids) and lists the actions
+    in French (``créer le jeu``, ``remplacer la ressource X``, ``ignorer Y inchangée``…);
+    ``apply`` performs them. ``--dry-run`` calls ``plan`` only: no write endpoint.
+    """
 
     name: str
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from patrimoine.config import Settings
@@ -735,3 +736,42 @@ def test_download_progress_is_logged(
     percents = [r.getMessage() for r in caplog.records if "%" in r.getMessage()]
     assert len(percents) >= 5 and percents[0].startswith("Téléchargement ")
     assert any(r.getMessage().startswith("Téléchargé 2.0 Mo") for r in caplog.records)
+
+
+# --- send: portal API calls (an injected transport records every request) ----------------
+
+
+def sending(settings: Settings, statuses: list[int]) -> tuple[HttpClient, list[httpx.Request]]:
+    """A client whose transport answers ``statuses`` in turn (then 200), and its requests."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        status = statuses[len(seen) - 1] if len(seen) <= len(statuses) else 200
+        return httpx.Response(status, json={"message": "réponse", "n": len(seen)})
+
+    client = HttpClient(settings, transport=httpx.MockTransport(handler), sleep=lambda _: None)
+    return client, seen
+
+
+def test_send_retries_a_503_then_returns_the_answer(settings: Settings) -> None:
+    client, seen = sending(settings, [503])
+    response = client.send("POST", "http://portail.test/api/1/datasets/", json={"title": "t"})
+    assert response.status_code == 200 and response.json()["n"] == 2
+    assert [r.method for r in seen] == ["POST", "POST"]
+    assert json.loads(seen[1].content) == {"title": "t"}
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 413, 415, 423])
+def test_send_returns_final_statuses_without_retrying(settings: Settings, status: int) -> None:
+    client, seen = sending(settings, [status])
+    response = client.send("PUT", "http://portail.test/w", json={}, headers={"X-API-KEY": "k"})
+    assert response.status_code == status and len(seen) == 1
+
+
+def test_send_without_retry_raises_the_transient_error_at_once(settings: Settings) -> None:
+    client, seen = sending(settings, [502])
+    with pytest.raises(HTTPStatusError) as caught:
+        client.send("POST", "http://portail.test/upload", retry=False)
+    assert caught.value.status_code == 502 and caught.value.transient is True
+    assert len(seen) == 1

@@ -29,6 +29,7 @@ FIXED_TABLES = {
     "record_history_v0",
     "quarantine",
     "schema_changes",
+    "portal_datasets",
 }
 LEGACY_RUN = "2155a6f4f342418fa31376c04790abaa"
 LEGACY_REFERENCES = [f"PA0009100{i}" for i in range(6)]
@@ -67,7 +68,7 @@ def test_a_fresh_database_reaches_head(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         assert current_revision(engine) is None
-        assert migrate(engine) == head_revision() == "20261201_quarantine_history"
+        assert migrate(engine) == head_revision() == "20261201_portal_datasets"
         assert current_revision(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) == FIXED_TABLES
         schema = describe(engine)
@@ -76,6 +77,7 @@ def test_a_fresh_database_reaches_head(database_url: str) -> None:
         assert schema["quarantine"]["primary_key"] == ["record_key", "run_id"]
         assert schema["schema_changes"]["primary_key"] == ["column_name", "run_id"]
         assert schema["territory_communes"]["primary_key"] == ["code", "territory"]
+        assert schema["portal_datasets"]["primary_key"] == ["base_url", "dataset", "portal"]
         assert ("ix_runs_dataset_started", ("dataset", "started_at")) in schema["runs"]["indexes"]
         # The ledger works on the migrated tables.
         ledger.start(engine, ledger.RunRecord("r1", "monuments-historiques", datetime.now(UTC)))

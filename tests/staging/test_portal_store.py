@@ -1,0 +1,28 @@
+"""The portal ids kept in the staging database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from patrimoine.staging import portal_store
+from patrimoine.staging.portal_store import PortalDataset
+
+WWW, DEMO = "https://www.data.gouv.fr", "https://demo.data.gouv.fr"
+
+
+def test_saved_ids_are_found_again_per_portal_and_address(engine: Engine) -> None:
+    assert portal_store.load(engine, "datagouv", WWW, "znieff-type-1") is None
+    record = PortalDataset("datagouv", WWW, "znieff-type-1", "6751a0c3e1b2f0a1b2c3d4e5")
+    portal_store.save(engine, record)
+    record.resources["donnees-csv"] = "0b7e8c1a-2222-4c1e-9d7f-3c2b1a0f9e8d"
+    record.state = {"metadonnees": "sha1:abc", "titre": "ZNIEFF de type 1 – Clermont"}
+    portal_store.save(engine, record)  # an update, not a second row
+
+    found = portal_store.load(engine, "datagouv", WWW, "znieff-type-1")
+    assert found == record
+    # Rehearsing on demo never reuses the ids of www, nor another portal kind's.
+    assert portal_store.load(engine, "datagouv", DEMO, "znieff-type-1") is None
+    assert portal_store.load(engine, "ods", WWW, "znieff-type-1") is None
+
+    portal_store.forget(engine, "datagouv", WWW, "znieff-type-1")
+    assert portal_store.load(engine, "datagouv", WWW, "znieff-type-1") is None
