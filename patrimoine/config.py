@@ -161,9 +161,21 @@ def _optional_url(value: str) -> str:
     return _url(value) if value.strip() else ""
 
 
-def _setting(default: Any, parse: Callable[[str], Any], doc: str, *, secret: bool = False) -> Any:
-    """A setting; ``secret`` ones (they may embed a password) are left out of ``repr``."""
-    return field(default=default, repr=not secret, metadata={"parse": parse, "doc": doc})
+def _setting(
+    default: Any,
+    parse: Callable[[str], Any],
+    doc: str,
+    *,
+    secret: bool = False,
+    env_only: bool = False,
+) -> Any:
+    """A setting; ``secret`` ones (they may embed a password) are left out of ``repr``;
+    ``env_only`` ones (API keys) are refused in the TOML file, which is often committed."""
+    return field(
+        default=default,
+        repr=not secret,
+        metadata={"parse": parse, "doc": doc, "env_only": env_only},
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +201,7 @@ class Settings:
         _url,
         "data.gouv.fr où publier (https://demo.data.gouv.fr pour répéter)",
     )
-    datagouv_api_key: str = _setting("", str, "Clé d'API data.gouv.fr", secret=True)
+    datagouv_api_key: str = _setting("", str, "Clé d'API data.gouv.fr", secret=True, env_only=True)
     datagouv_organization: str = _setting("", str, "Identifiant de l'organisation data.gouv.fr")
     datagouv_private: bool = _setting(False, _bool, "Jeux créés en brouillon (privés)")
     schema_base_url: str = _setting(
@@ -198,7 +210,7 @@ class Settings:
         "Adresse où le projet publie ses TableSchema (schemas/<jeu>.json), jointe aux données",
     )
     ods_url: str = _setting("", _optional_url, "Portail OpenDataSoft (https://domaine)")
-    ods_api_key: str = _setting("", str, "Clé d'API OpenDataSoft", secret=True)
+    ods_api_key: str = _setting("", str, "Clé d'API OpenDataSoft", secret=True, env_only=True)
     ods_status_timeout: float = _setting(
         600.0, _positive_float, "Attente maximale du traitement OpenDataSoft (s)"
     )
@@ -282,9 +294,16 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(str(path), f"TOML illisible : {exc}") from None
+        env_only = {f.name for f in fields(Settings) if f.metadata.get("env_only")}
         for key, raw in data.items():
             if key not in known:
                 raise SettingsError(f"{path.name}:{key}", "réglage inconnu")
+            if key in env_only:
+                raise SettingsError(
+                    f"{path.name}:{key}",
+                    "une clé d'API ne se met pas dans le fichier de configuration : retirez-la "
+                    f"et donnez-la par la variable d'environnement {ENV_PREFIX}{key.upper()}",
+                )
             values[key] = _parse(key, raw, f"{path.name}:{key}")
     for name in known:
         variable = ENV_PREFIX + name.upper()

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from patrimoine.catalog import DatasetEntry
-from patrimoine.staging import ledger
+from patrimoine.staging import ledger, portal_store
+from patrimoine.staging.portal_store import PortalDataset
 from patrimoine.validation.report import ValidationReport
 
 EFFECTIVE = ("updated", "unchanged", "held", "failed", "dry-run", "interrupted", "unconfigured")
@@ -35,6 +36,8 @@ class DatasetStatus:
     validation: str | None
     max_age_days: int | None
     now: datetime
+    portals: tuple[PortalDataset, ...] = ()
+    """Where the dataset was created on a remote portal, with its ids there."""
 
     @property
     def rows_published(self) -> int | None:
@@ -87,4 +90,5 @@ def dataset_status(
         validation=validation_summary(last["details"]) if last else None,
         max_age_days=entry.max_age_days,
         now=now or datetime.now(UTC),
+        portals=tuple(portal_store.for_dataset(engine, entry.name)),
     )

@@ -94,3 +94,23 @@ def test_database_password_never_shows_in_repr_or_errors() -> None:
         migrate(make_engine(settings.database_url))
     assert "s3cr3t-pw" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
+
+
+@pytest.mark.parametrize("key", ["datagouv_api_key", "ods_api_key"])
+def test_an_api_key_in_toml_is_refused_without_being_echoed(tmp_path: Path, key: str) -> None:
+    config = tmp_path / "patrimoine.toml"
+    config.write_text(f'{key} = "udata_cle_secrete_123"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ={}, config_file=config)
+    message = str(caught.value)
+    assert f"PATRIMOINE_{key.upper()}" in message
+    assert "udata_cle_secrete_123" not in message
+
+
+def test_portals_are_a_list_of_known_kinds() -> None:
+    settings = load_settings(environ={"PATRIMOINE_PORTAL": "local, datagouv,ods,local"})
+    assert settings.portal == ("local", "datagouv", "ods")
+    with pytest.raises(SettingsError, match="portails connus"):
+        load_settings(environ={"PATRIMOINE_PORTAL": "ckan"})
+    secret = load_settings(environ={"PATRIMOINE_DATAGOUV_API_KEY": "udata_cle"})
+    assert "udata_cle" not in repr(secret)

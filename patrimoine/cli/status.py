@@ -46,6 +46,12 @@ def format_status(status: DatasetStatus, title: str) -> list[str]:
         )
     if status.validation:
         lines.append(f"  validation : {status.validation}")
+    for portal in status.portals:
+        count = len(portal.resources)
+        lines.append(
+            f"  sur le portail {portal.portal} ({portal.base_url}) : jeu {portal.remote_id}, "
+            f"{count} ressource{'s' if count > 1 else ''}"
+        )
     if status.late:
         lines.append(
             f"  en retard : aucune publication réussie depuis plus de {status.max_age_days} jours "

@@ -50,6 +50,24 @@ def load(engine: Engine, portal: str, base_url: str, dataset: str) -> PortalData
     )
 
 
+def for_dataset(engine: Engine, dataset: str) -> list[PortalDataset]:
+    """Every portal the dataset was created on (for ``patrimoine status``)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT portal, base_url, remote_id, resources, state FROM portal_datasets "
+                "WHERE dataset = :dataset ORDER BY portal, base_url"
+            ),
+            {"dataset": dataset},
+        ).all()
+    return [
+        PortalDataset(
+            r.portal, r.base_url, dataset, r.remote_id, json.loads(r.resources), json.loads(r.state)
+        )
+        for r in rows
+    ]
+
+
 def save(engine: Engine, record: PortalDataset) -> None:
     """Insert or update the record (one transaction: what the portal did is never lost)."""
     now = datetime.now(UTC)
@@ -94,4 +112,4 @@ def forget(engine: Engine, portal: str, base_url: str, dataset: str) -> None:
         )
 
 
-__all__ = ["PortalDataset", "forget", "load", "save"]
+__all__ = ["PortalDataset", "for_dataset", "forget", "load", "save"]

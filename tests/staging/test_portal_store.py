@@ -26,3 +26,20 @@ def test_saved_ids_are_found_again_per_portal_and_address(engine: Engine) -> Non
 
     portal_store.forget(engine, "datagouv", WWW, "znieff-type-1")
     assert portal_store.load(engine, "datagouv", WWW, "znieff-type-1") is None
+
+
+def test_status_says_where_a_dataset_is_published(engine: Engine) -> None:
+    from patrimoine.catalog import load_entry
+    from patrimoine.cli.status import format_status
+    from patrimoine.config import PROJECT_DIR
+    from patrimoine.status import dataset_status
+
+    entry = load_entry(PROJECT_DIR / "catalog" / "znieff-type-1.toml", PROJECT_DIR)
+    assert not any("portail" in line for line in format_status(dataset_status(engine, entry), "t"))
+    record = PortalDataset("datagouv", DEMO, entry.name, "6751a0c3e1b2f0a1b2c3d4e5")
+    record.resources = {"donnees-csv": "rid-1", "changelog": "rid-2"}
+    portal_store.save(engine, record)
+    lines = format_status(dataset_status(engine, entry), "t")
+    assert (
+        f"  sur le portail datagouv ({DEMO}) : jeu 6751a0c3e1b2f0a1b2c3d4e5, 2 ressources" in lines
+    )
