@@ -63,6 +63,7 @@ from patrimoine.sources.supplements import is_url, local_copy
 from patrimoine.sources.wfs import declared_epsg
 from patrimoine.territory import Territory
 from patrimoine.transforms.reader import header_key, sniff_delimiter
+from patrimoine.transforms.sites import read_document
 
 log = logging.getLogger(__name__)
 
@@ -360,12 +361,7 @@ def _rounded(node: Any) -> Any:
 
 def read_merged(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The merged collection this source writes: its features and its notes."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaError(f"{path.name} : GeoJSON illisible ({exc})") from None
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise SchemaError(f"{path.name} : ce n'est pas une FeatureCollection GeoJSON")
+    document = read_document(path)
     notes = document.get(NOTES)
     features = [f for f in document.get("features") or [] if isinstance(f, dict)]
     return features, dict(notes) if isinstance(notes, dict) else {}

@@ -107,15 +107,20 @@ def served_geometry_type(value: Any) -> str:
     return str(value.get("type") or "") if coordinates else ""
 
 
-def read_collection(path: Path) -> list[dict[str, Any]]:
-    """The features of a GeoJSON FeatureCollection file."""
+def read_document(path: Path) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection file, whole (a source may add its own members)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SchemaError(f"{path.name} : GeoJSON illisible ({exc})") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise SchemaError(f"{path.name} : ce n'est pas une FeatureCollection GeoJSON")
-    features = document.get("features") or []
+    return document
+
+
+def read_collection(path: Path) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection file."""
+    features = read_document(path).get("features") or []
     return [f for f in features if isinstance(f, dict)]
 
 
@@ -293,6 +298,7 @@ __all__: Sequence[str] = [
     "missing_fields",
     "number",
     "read_collection",
+    "read_document",
     "served_geometry_type",
     "text",
 ]
