@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from patrimoine.catalog import load_catalog, select
 from patrimoine.cli import logs
@@ -113,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     changes.add_argument(
         "--since", metavar="DATE", help="only changes since this date (YYYY-MM-DD)"
     )
+    sandbox = sub.add_parser(
+        "portal-sandbox",
+        help="un data.gouv.fr local pour répéter une publication (jusqu'à Ctrl-C)",
+        parents=[common],
+    )
+    sandbox.add_argument("--port", type=int, default=8765, help="port sur 127.0.0.1 (8765)")
+    sandbox.add_argument(
+        "--data", type=Path, metavar="DIR", help="dossier où garder l'état entre deux lancements"
+    )
     return parser
 
 
@@ -123,6 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from patrimoine.prefect_runtime import quiet_engine_logging
 
     quiet_engine_logging(args.verbose)
+    if args.command == "portal-sandbox":
+        from patrimoine.cli.sandbox import run_portal_sandbox
+
+        try:
+            return run_portal_sandbox(args.port, args.data)
+        except OSError as exc:
+            print(f"patrimoine : port {args.port} indisponible : {exc}", file=sys.stderr)
+            return 2
     try:
         settings = load_settings()
         if getattr(args, "offline", False):
