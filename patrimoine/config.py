@@ -211,6 +211,12 @@ class Settings:
     )
     ods_url: str = _setting("", _optional_url, "Portail OpenDataSoft (https://domaine)")
     ods_api_key: str = _setting("", str, "Clé d'API OpenDataSoft", secret=True, env_only=True)
+    ods_licence: str = _setting(
+        "",
+        str,
+        "Identifiant de la Licence Ouverte 2.0 dans la liste de licences du portail "
+        "OpenDataSoft (vide : licence dite dans la description seulement)",
+    )
     ods_status_timeout: float = _setting(
         600.0, _positive_float, "Attente maximale du traitement OpenDataSoft (s)"
     )
