@@ -304,13 +304,16 @@ def publish_stage(
     plans = [(p, p.plan(entry, files, metadata)) for p in publishers]
     if dry_run:
         results = [
-            PublicationResult(
-                entry.name, p.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
+            (
+                p.name,
+                PublicationResult(
+                    entry.name, p.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
+                ),
             )
             for p, plan in plans
         ]
         return combined(results)
-    result = combined([p.apply(entry, plan, files, metadata) for p, plan in plans])
+    result = combined([(p.name, p.apply(entry, plan, files, metadata)) for p, plan in plans])
     result.details["output_checksum"] = files[0].sha256
     result.details["rows"] = len(rows)
     return result

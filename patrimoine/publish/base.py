@@ -32,19 +32,20 @@ class PublicationResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def combined(results: list[PublicationResult]) -> PublicationResult:
-    """One result for several portals: unchanged only when every portal was."""
+def combined(results: list[tuple[str, PublicationResult]]) -> PublicationResult:
+    """One result for several portals (by name): unchanged only when every portal was."""
     if len(results) == 1:
-        return results[0]
-    first = results[0]
-    actions = [f"{r.target} : {a}" for r in results for a in r.actions]
-    details: dict[str, Any] = {"portails": {r.target: r.details for r in results}}
+        return results[0][1]
+    first = results[0][1]
+    actions = [f"{name} : {a}" for name, r in results for a in r.actions]
+    details: dict[str, Any] = {"portails": {name: r.details for name, r in results}}
+    named = [r for _, r in results]
     return PublicationResult(
         first.dataset,
-        ",".join(r.target for r in results),
-        all(r.unchanged for r in results),
+        ",".join(name for name, _ in results),
+        all(r.unchanged for r in named),
         actions,
-        " ; ".join(r.location for r in results if r.location),
+        " ; ".join(r.location for r in named if r.location),
         details,
     )
 
