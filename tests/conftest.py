@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,14 @@ def _logging_restored() -> Iterator[None]:
     for name, saved in own.items():
         logging.getLogger(name).setLevel(saved)
     logging.captureWarnings(False)
+
+
+@pytest.fixture
+def snapshot_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled snapshot a test may edit, as an upstream that changed."""
+    copy = tmp_path / "snapshot"
+    shutil.copytree(PROJECT_DIR / "snapshot", copy)
+    return copy
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,12 +47,10 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the bundled snapshot the test may edit, as an upstream that changed."""
-    copy = tmp_path / "snapshot"
-    shutil.copytree(PROJECT_DIR / "snapshot", copy)
-    monkeypatch.setenv("PATRIMOINE_SNAPSHOT_DIR", str(copy))
-    return copy
+def snapshot(snapshot_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The snapshot copy, pointed at by PATRIMOINE_SNAPSHOT_DIR."""
+    monkeypatch.setenv("PATRIMOINE_SNAPSHOT_DIR", str(snapshot_copy))
+    return snapshot_copy
 
 
 def portal(env: dict[str, str]) -> Path:

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.config import Settings
 from patrimoine.pipeline import refresh_many
 from patrimoine.sandbox.datagouv_portal import DatagouvPortal
 from patrimoine.stages import engine_for
@@ -42,11 +41,8 @@ def portal() -> Iterator[DatagouvPortal]:
 
 
 @pytest.fixture
-def snapshot(tmp_path: Path) -> Path:
-    """A copy of the bundled snapshot a test may edit, as an upstream that changed."""
-    copy = tmp_path / "snapshot"
-    shutil.copytree(PROJECT_DIR / "snapshot", copy)
-    return copy
+def snapshot(snapshot_copy: Path) -> Path:
+    return snapshot_copy
 
 
 def settings_for(tmp_path: Path, portal: DatagouvPortal, snapshot: Path, **extra: str) -> Settings:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from patrimoine.config import PROJECT_DIR, Settings
+from patrimoine.config import Settings
 from patrimoine.pipeline import refresh_many
 from patrimoine.publish.ods.publisher import DATA_ROLE
 from patrimoine.staging import portal_store
@@ -36,10 +35,8 @@ def ods() -> Iterator[OdsServer]:
 
 
 @pytest.fixture
-def snapshot(tmp_path: Path) -> Path:
-    copy = tmp_path / "snapshot"
-    shutil.copytree(PROJECT_DIR / "snapshot", copy)
-    return copy
+def snapshot(snapshot_copy: Path) -> Path:
+    return snapshot_copy
 
 
 def settings_for(tmp_path: Path, ods: OdsServer, **extra: str) -> Settings:

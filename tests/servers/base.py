@@ -29,9 +29,11 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from patrimoine.sandbox.server import TrackingHTTPServer
 
 QueryKey = tuple[tuple[str, str], ...]
 NO_BODY_STATUSES = frozenset({204, 304})
@@ -318,17 +320,12 @@ def is_not_modified(request_headers: Message, reply: Reply) -> bool:
     return False
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class _HTTPServer(TrackingHTTPServer):
     """Keeps track of open connections so that ``close()`` never waits on keep-alive."""
-
-    daemon_threads = True
-    allow_reuse_address = True
 
     def __init__(self, owner: BaseServer) -> None:
         self.owner = owner
-        self.open_sockets: set[socket.socket] = set()
         self.handler_threads: list[threading.Thread] = []
-        self.sockets_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _RequestHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -350,18 +347,6 @@ class _HTTPServer(ThreadingHTTPServer):
             threads = list(self.handler_threads)
         for thread in threads:
             thread.join(timeout)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.sockets_lock:
-            self.open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        with self.sockets_lock:
-            sockets = list(self.open_sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
