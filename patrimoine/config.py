@@ -157,6 +157,42 @@ def _portals(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+SMTP_SECURITY = ("none", "starttls", "ssl")
+
+
+def _smtp_security(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in SMTP_SECURITY:
+        raise ValueError(f"« {value} » : attendu {', '.join(SMTP_SECURITY)}")
+    return lowered
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    """Comma- or semicolon-separated e-mail addresses."""
+    found = tuple(a.strip() for a in value.replace(";", ",").split(",") if a.strip())
+    bad = [a for a in found if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", a)]
+    if bad:
+        raise ValueError(f"adresse(s) e-mail invalide(s) : {', '.join(bad)}")
+    return found
+
+
+def _apprise_urls(value: str) -> tuple[str, ...]:
+    """Apprise URLs separated by spaces, commas or new lines (``mmost://…``, ``json://…``)."""
+    found = tuple(u for u in re.split(r"[\s,]+", value) if u)
+    bad = [u.split("://", 1)[0] for u in found if "://" not in u]
+    if bad:
+        raise ValueError("chaque adresse d'alerte doit être une URL Apprise (schema://…)")
+    return found
+
+
+def _clock_time(value: str) -> str:
+    """``HH:MM`` (24 h), Paris time."""
+    match = re.match(r"^([01]?\d|2[0-3]):([0-5]\d)$", value.strip())
+    if not match:
+        raise ValueError(f"« {value} » : attendu une heure HH:MM, par exemple 02:30")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
 def _optional_url(value: str) -> str:
     return _url(value) if value.strip() else ""
 
@@ -244,6 +280,24 @@ class Settings:
         "Espaces naturels sensibles : un fichier par département, <département>=<chemin ou URL> "
         "d'un GeoJSON ou d'un CSV au schéma ENS Auvergne-Rhône-Alpes, plusieurs séparés par "
         "« ; » (63=https://exemple.fr/ens.geojson;42=/data/ens42.csv)",
+    )
+    smtp_host: str = _setting("", str, "Serveur SMTP des alertes (vide : pas d'e-mail)")
+    smtp_port: int = _setting(25, _positive_int, "Port SMTP")
+    smtp_security: str = _setting("none", _smtp_security, "Chiffrement SMTP : none, starttls, ssl")
+    smtp_user: str = _setting("", str, "Utilisateur SMTP")
+    smtp_password: str = _setting("", str, "Mot de passe SMTP", secret=True, env_only=True)
+    alert_from: str = _setting("patrimoine@localhost", str, "Expéditeur des alertes")
+    alert_to: tuple[str, ...] = _setting((), _addresses, "Destinataires des alertes (liste)")
+    alert_urls: tuple[str, ...] = _setting(
+        (), _apprise_urls, "Alertes par messagerie : URLs Apprise", secret=True, env_only=True
+    )
+    alert_reminder_days: float = _setting(
+        7.0, _positive_float, "Rappel tous les N jours tant qu'un jeu reste en échec"
+    )
+    alert_digest: bool = _setting(False, _bool, "Envoyer un bilan après chaque run nocturne")
+    nightly_time: str = _setting("02:30", _clock_time, "Heure du run nocturne (heure de Paris)")
+    run_timeout: float = _setting(
+        4 * 3600.0, _positive_float, "Durée maximale d'un run avant arrêt et alerte (s)"
     )
     max_removed_share: float = _setting(
         0.2, _positive_float, "Part maximale de lignes supprimées d'un coup avant blocage"
