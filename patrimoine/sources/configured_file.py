@@ -63,7 +63,7 @@ from patrimoine.sources.supplements import is_url, local_copy
 from patrimoine.sources.wfs import declared_epsg
 from patrimoine.territory import Territory
 from patrimoine.transforms.reader import header_key, sniff_delimiter
-from patrimoine.transforms.sites import read_document
+from patrimoine.transforms.sites import SOURCE_LINE, read_document
 
 log = logging.getLogger(__name__)
 
@@ -251,17 +251,14 @@ def _geojson_features(text: str, name: str) -> list[dict[str, Any]]:
         raise SchemaError(f"fichier « {name} » : ce n'est pas une FeatureCollection GeoJSON")
     declared = declared_epsg(document, name)
     features = []
-    for feature in document.get("features") or []:
+    for rank, feature in enumerate(document.get("features") or [], start=1):
         if not isinstance(feature, dict):
             continue
         properties = feature.get("properties")
         geometry = _lonlat_mapping(feature.get("geometry"), declared)
+        found = dict(properties) if isinstance(properties, dict) else {}
         features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": dict(properties) if isinstance(properties, dict) else {},
-            }
+            {"type": "Feature", "geometry": geometry, "properties": {**found, SOURCE_LINE: rank}}
         )
     return features
 
@@ -289,7 +286,10 @@ def _csv_features(text: str, name: str) -> list[dict[str, Any]]:
                 f"fichier « {name} », ligne {line} : {len(row)} champs au lieu de "
                 f"{len(header)} (fichier tronqué ou mal formé)"
             )
-        properties = {h: v for i, (h, v) in enumerate(zip(header, row, strict=True)) if i != column}
+        properties: dict[str, Any] = {
+            h: v for i, (h, v) in enumerate(zip(header, row, strict=True)) if i != column
+        }
+        properties[SOURCE_LINE] = line  # the CSV's own line, header included
         features.append(
             {
                 "type": "Feature",

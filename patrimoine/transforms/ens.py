@@ -126,7 +126,7 @@ def _number(site: sites.Site, name: str, stats: TransformStats) -> float | None:
     text = site.values.get(name, "")
     value = sites.number(text.replace(" ", "").replace("\u202f", "")) if text else None
     if text and value is None:
-        stats.problem(NUMBER_UNREADABLE, site.index + 1, site.key)
+        stats.problem(NUMBER_UNREADABLE, site.line, site.key)
     return value
 
 
@@ -134,7 +134,7 @@ def _row(
     entry: DatasetEntry, site: sites.Site, territory: Territory | None, stats: TransformStats
 ) -> tuple[Any, ...]:
     values = site.values
-    line = site.index + 1
+    line = site.line
     day, note = deliberation(values.get("date_delib", ""))
     if note:
         stats.problem(note, line, site.key)

@@ -53,6 +53,9 @@ there is none. The source suite reports the invalid ones to tell the producer.""
 
 LAYER = "_couche"
 """Feature property the WFS source adds: the catalog's layer key."""
+SOURCE_LINE = "_ligne_source"
+"""Feature property a file source adds: the record's line in the producer's own file (a
+CSV line, a feature's rank), so a remark points where the producer can look."""
 
 SHARE_DECIMALS = 4
 SITE_TWICE = "site_en_double"
@@ -148,6 +151,8 @@ class Site:
     measure: AreaInTerritory | None
     updated: date | None
     properties: dict[str, Any] = field(default_factory=dict)
+    line: int = 0
+    """Where the producer finds the record (its file's line, else its rank here)."""
 
 
 @dataclass
@@ -192,8 +197,8 @@ def collect(
     kept: dict[str, Site] = {}
     source_rows: dict[str, list[str]] = {}
     for index, feature in enumerate(features):
-        line = index + 1
         properties = dict(feature.get("properties") or {})
+        line = _source_line(properties.pop(SOURCE_LINE, None), index + 1)
         folded = {str(k).lower(): v for k, v in properties.items()}
         values = {name: lookup(folded, fields[name]) for name in present}
         key = values.get("identifiant", "")
@@ -227,7 +232,7 @@ def collect(
             continue
         when = updated(values)
         site = Site(index, key, values, [layer] if layer else [], geometry, measure, when)
-        site.properties = properties
+        site.properties, site.line = properties, line
         previous = kept.get(key)
         if previous is None:
             kept[key] = site
@@ -247,6 +252,10 @@ def collect(
     columns = [KEY, LINE, *present, GEOMETRY, GEOMETRY_VALID]
     source = SourceRecords(columns=columns, rows=list(source_rows.values()))
     return Sites(sites=list(kept.values()), source=source)
+
+
+def _source_line(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _territory_union(territory: Territory) -> BaseGeometry | None:
@@ -288,6 +297,7 @@ __all__: Sequence[str] = [
     "GEOMETRY",
     "GEOMETRY_VALID",
     "LAYER",
+    "SOURCE_LINE",
     "Site",
     "Sites",
     "collect",
