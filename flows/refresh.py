@@ -6,13 +6,21 @@ settings come from ``patrimoine.toml`` and the ``PATRIMOINE_*`` environment of t
 
 from __future__ import annotations
 
-from prefect import flow
+import logging
+from typing import Any
 
+from prefect import Flow, flow
+from prefect.client.schemas.objects import FlowRun, State
+
+from patrimoine import alerts
+from patrimoine.alerts.links import flow_run_url
 from patrimoine.catalog import load_catalog, select
 from patrimoine.config import Settings, load_settings
 from patrimoine.errors import RunFailed
 from patrimoine.pipeline import Outcome, refresh_many
 from tasks import resolve_territory, task_steps
+
+log = logging.getLogger("patrimoine.alerts")
 
 
 def _settings(offline: bool) -> Settings:
@@ -36,7 +44,34 @@ def _run(names: list[str] | None, offline: bool, dry_run: bool, accept_drop: boo
     return outcomes
 
 
-@flow(name="refresh-dataset", log_prints=True)
+def _datasets_failed(state: State[Any]) -> bool:
+    """The flow failed because a dataset did: each was alerted on its own already."""
+    try:
+        return isinstance(state.result(raise_on_failure=False), RunFailed)
+    except Exception:
+        return "RunFailed" in (state.message or "")
+
+
+def alert_stopped(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """Crash and failure hook: a crash alert, unless the failure is the datasets' own."""
+    if not state.is_crashed() and _datasets_failed(state):
+        return
+    try:
+        settings = _settings(bool(flow_run.parameters.get("offline", False)))
+    except Exception as exc:
+        setting = getattr(exc, "setting", type(exc).__name__)  # never the value: a secret?
+        log.error("alerte d'arrêt du run non envoyée : réglage illisible (%s)", setting)
+        return
+    reason = state.message or state.name or "raison inconnue"
+    alerts.flow_crashed(settings, reason, flow_run_url(str(flow_run.id)), flow_name=flow.name)
+
+
+@flow(
+    name="refresh-dataset",
+    log_prints=True,
+    on_crashed=[alert_stopped],
+    on_failure=[alert_stopped],
+)
 def refresh_dataset(
     name: str, offline: bool = False, dry_run: bool = False, accept_drop: bool = False
 ) -> list[Outcome]:
@@ -44,7 +79,12 @@ def refresh_dataset(
     return _run([name], offline, dry_run, accept_drop)
 
 
-@flow(name="refresh-all", log_prints=True)
+@flow(
+    name="refresh-all",
+    log_prints=True,
+    on_crashed=[alert_stopped],
+    on_failure=[alert_stopped],
+)
 def refresh_all(
     datasets: list[str] | None = None,
     offline: bool = False,

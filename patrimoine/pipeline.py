@@ -314,8 +314,12 @@ def refresh_many(
     accept_drop: bool = False,
     steps: Steps = PLAIN_STEPS,
     resolve: Callable[[Settings], Any] = stages.resolve_territory_stage,
+    alert_clock: Callable[[], datetime] | None = None,
 ) -> list[Outcome]:
-    """Resolve the territory once, then refresh each dataset independently."""
+    """Resolve the territory once, refresh each dataset independently, then alert.
+
+    ``alert_clock`` stands for the current time of the alert state (tests simulate days).
+    """
     territory_error: PipelineError | None = None
     try:
         resolve(settings)
@@ -323,7 +327,7 @@ def refresh_many(
         territory_error = exc
     except Exception as exc:  # never let one answer stop every dataset without a ledger row
         territory_error = TerritoryError(f"résolution du territoire impossible : {exc!r}")
-    return [
+    outcomes = [
         refresh(
             settings,
             name,
@@ -334,3 +338,21 @@ def refresh_many(
         )
         for name in names
     ]
+    _alert(settings, outcomes, dry_run=dry_run, clock=alert_clock)
+    return outcomes
+
+
+def _alert(
+    settings: Settings,
+    outcomes: list[Outcome],
+    *,
+    dry_run: bool,
+    clock: Callable[[], datetime] | None,
+) -> None:
+    """Every run alerts, whoever started it; an alert problem never changes the outcomes."""
+    try:
+        from patrimoine import alerts  # late: alerts reads Outcome from this module
+
+        alerts.after_run(settings, outcomes, dry_run=dry_run, clock=clock)
+    except Exception as exc:
+        log.error("alertes non envoyées : erreur inattendue (%s)", type(exc).__name__)

@@ -30,6 +30,7 @@ FIXED_TABLES = {
     "quarantine",
     "schema_changes",
     "portal_datasets",
+    "alert_state",
 }
 LEGACY_RUN = "2155a6f4f342418fa31376c04790abaa"
 LEGACY_REFERENCES = [f"PA0009100{i}" for i in range(6)]
@@ -68,7 +69,7 @@ def test_a_fresh_database_reaches_head(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         assert current_revision(engine) is None
-        assert migrate(engine) == head_revision() == "20261201_portal_datasets"
+        assert migrate(engine) == head_revision() == "20261202_alert_state"
         assert current_revision(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) == FIXED_TABLES
         schema = describe(engine)
