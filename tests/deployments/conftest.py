@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.alerts.servers import SmtpServer
 from tests.conftest import make_env
 
 WORK_POOL = "patrimoine-test"
@@ -35,13 +36,36 @@ class PrefectStack:
     deploy_output: str
 
 
+STACK_SMTP_USER, STACK_SMTP_PASSWORD = "patrimoine", "mot-de-passe-smtp"
+BROKEN_ENS = "/nulle/part/ens-63.geojson"
+"""The ENS file the worker's settings name: missing, so a run of that dataset fails."""
+
+
 @pytest.fixture(scope="session")
-def deployment_worker_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def stack_smtp() -> Iterator[SmtpServer]:
+    """The real SMTP server the deployed runs send their alerts to."""
+    server = SmtpServer(STACK_SMTP_USER, STACK_SMTP_PASSWORD)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def deployment_worker_env(
+    tmp_path_factory: pytest.TempPathFactory, stack_smtp: SmtpServer
+) -> dict[str, str]:
     """PATRIMOINE_* and Prefect settings of the worker and its flow runs (no API URL yet)."""
     root = tmp_path_factory.mktemp("deployed")
     env = make_env(root)
     env.update(
         {
+            "PATRIMOINE_SMTP_HOST": "127.0.0.1",
+            "PATRIMOINE_SMTP_PORT": str(stack_smtp.port),
+            "PATRIMOINE_SMTP_USER": STACK_SMTP_USER,
+            "PATRIMOINE_SMTP_PASSWORD": STACK_SMTP_PASSWORD,
+            "PATRIMOINE_ALERT_FROM": "patrimoine@collectivite.test",
+            "PATRIMOINE_ALERT_TO": "donnees@collectivite.test",
+            "PATRIMOINE_ENS_SOURCES": f"63={BROKEN_ENS}",
             "PREFECT_HOME": str(root / "worker-prefect"),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "1",

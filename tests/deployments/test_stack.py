@@ -8,12 +8,14 @@ from the UI, and waits until the worker has run it to completion.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.deployments.conftest import PrefectStack
+from tests.alerts.servers import SmtpServer
+from tests.deployments.conftest import STACK_SMTP_PASSWORD, PrefectStack
 
 pytestmark = pytest.mark.prefect
 DATASET = "frequentation-musees"
@@ -71,6 +73,35 @@ def test_on_demand_run_is_executed_by_the_worker(prefect_stack: PrefectStack) ->
     assert flow_run.state.is_completed(), (flow_run.state, flow_run.state.message)
     portal = Path(prefect_stack.worker_env["PATRIMOINE_PORTAL_DIR"]) / DATASET
     assert (portal / "metadata.json").is_file()
+
+
+def test_a_failing_deployed_run_sends_its_french_alert(
+    prefect_stack: PrefectStack, stack_smtp: SmtpServer
+) -> None:
+    """Started from the deployment (as from the UI): the worker's run fails, the e-mail comes."""
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    name = "espaces-naturels-sensibles"
+    before = len(stack_smtp.mails)
+    with temporary_settings(updates={PREFECT_API_URL: prefect_stack.api_url}):
+        flow_run = run_deployment(
+            "refresh-all/on-demand",
+            parameters={"datasets": [name], "offline": True},
+            timeout=240,
+            poll_interval=1,
+        )
+    assert isinstance(flow_run, FlowRun) and flow_run.state is not None
+    assert flow_run.state.is_failed(), (flow_run.state, flow_run.state.message)
+    deadline = time.monotonic() + 10
+    while len(stack_smtp.mails) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (mail,) = stack_smtp.mails[before:]
+    assert mail.recipients == ["donnees@collectivite.test"]
+    assert name in mail.subject
+    assert "PATRIMOINE_ENS_SOURCES" in mail.body and "63" in mail.body
+    assert STACK_SMTP_PASSWORD not in mail.body
 
 
 def test_serve_announces_schedule_and_manual_run_in_french(
