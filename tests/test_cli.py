@@ -324,3 +324,250 @@ def test_summary_lists_quarantine_and_warnings() -> None:
         "    1 ligne en quarantaine (non publiée) : « titre » vide (obligatoire) (1) : PA00091026",
         "    1 avertissement : Année de première protection invraisemblable (1) : PA00091027",
     ]
+
+
+# -- the command line people like: terminal, cron, scripts -----------------------------------
+
+ANSI = "\x1b["
+
+
+def test_plain_output_when_not_a_terminal_has_no_control_codes(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--offline", "--no-prefect", "--dataset", NAME])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.out.startswith("Résumé du run (hors ligne, snapshot embarqué)")
+    assert f"{NAME} : mis à jour — 128 lignes" in captured.out
+    assert ANSI not in captured.out + captured.err
+    assert "étape extraction terminée" in captured.err  # the plain progress lines
+
+
+def test_json_is_one_document_with_every_dataset(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    code = main(["run", "--offline", "--no-prefect", "--json"])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)  # nothing else on stdout
+    assert code == 0 == document["exit_code"]
+    assert [o["dataset"] for o in document["outcomes"]] == sorted(
+        (*CULTURE, *NATURAL, "espaces-naturels-sensibles"),
+        key=[o["dataset"] for o in document["outcomes"]].index,
+    )
+    by_name = {o["dataset"]: o for o in document["outcomes"]}
+    assert set(by_name) >= {*CULTURE, *NATURAL}
+    monuments = by_name[NAME]
+    assert monuments["status"] == "updated" and monuments["stage"] == "done"
+    assert monuments["rows"] == 128 and monuments["diff"] == {
+        "added": 128,
+        "removed": 0,
+        "changed": 0,
+    }
+    assert monuments["error"] is None and monuments["duration"] > 0
+    assert monuments["location"].endswith(NAME) and monuments["actions"]
+    assert by_name["espaces-naturels-sensibles"]["status"] in ("updated", "unconfigured")
+    assert document["wall_time"] >= max(o["duration"] for o in document["outcomes"])
+    assert "Résumé" not in captured.err and "étape" not in captured.err  # errors only
+
+
+def test_json_reports_a_failure_and_a_bad_setting(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.setenv("PATRIMOINE_TERRITORY", "epci:200000000")
+    assert main(["run", "--offline", "--no-prefect", "--json", "--dataset", NAME]) == 1
+    (outcome,) = json.loads(capsys.readouterr().out)["outcomes"]
+    assert outcome["status"] == "failed" and outcome["stage"] == "territory"
+    assert "200000000" in outcome["error"]
+    monkeypatch.setenv("PATRIMOINE_TERRITORY", "nulle-part")
+    assert main(["run", "--offline", "--no-prefect", "--json"]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["exit_code"] == 2 and document["outcomes"] == []
+    assert "PATRIMOINE_TERRITORY" in document["error"]
+    assert captured.err.count("\n") == 1 and "PATRIMOINE_TERRITORY" in captured.err
+
+
+def test_quiet_prints_only_the_errors_and_the_verdict(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["run", "--offline", "--no-prefect", "-q", "--dataset", NAME]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines() == [captured.out.strip()]
+    assert captured.out.startswith("Run réussi — 1 jeu : 1 mis à jour — ")
+    monkeypatch.setenv("PATRIMOINE_TERRITORY", "epci:200000000")
+    assert main(["run", "--offline", "--no-prefect", "--quiet", "--dataset", NAME]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"Run en échec — 1 jeu : 1 échec ({NAME}) — ")
+    (error,) = captured.err.splitlines()
+    assert "ÉCHEC" in error and "étape territoire" in error
+
+
+def test_a_terminal_shows_live_progress_then_the_table(cli_env: dict[str, str]) -> None:
+    from rich.console import Console
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160, color_system="standard")
+    assert main(["run", "--offline", "--no-prefect", "--dataset", NAME], console=console) == 0
+    out = screen.getvalue()
+    assert ANSI in out  # colours and the live display's cursor moves
+    table = out[out.index("Résumé du run") :]
+    for heading in ("Jeu", "Statut", "Lignes", "Durée", "Publié dans"):
+        assert heading in table, heading
+    assert "┃" in table and "mis à jour" in table and "128" in table
+    assert "3 lignes en quarantaine" in table  # the details under the table
+    assert "démarrage…" in out or "extraction…" in out  # the live per-dataset line
+
+
+def test_the_tracker_follows_stages_failures_and_downloads() -> None:
+    import logging
+
+    from patrimoine.cli.display import STAGE_DONE, Tracker
+
+    tracker = Tracker(["a", "b", "c"])
+
+    def record(
+        msg: str, *args: object, level: int = logging.INFO, **extra: object
+    ) -> logging.LogRecord:
+        made = logging.LogRecord("patrimoine.pipeline", level, __file__, 1, msg, args, None)
+        made.__dict__.update(extra)
+        return made
+
+    assert tracker.rows["a"].stage == "démarrage" and not tracker.rows["b"].started
+    tracker.on_download("http://x", 512, 2048, 2.0)
+    assert tracker.rows["a"].downloading and tracker.rows["a"].rate == 256
+    assert tracker.rows["a"].stage == "extraction"
+    tracker.on_record(record(STAGE_DONE, "a", "extraction", 0.1))
+    assert tracker.rows["a"].stage == "transformation" and not tracker.rows["a"].downloading
+    tracker.on_record(record(STAGE_DONE, "a", "publication", 0.1))
+    assert tracker.rows["a"].done and tracker.rows["b"].stage == "extraction"
+    failure = "[jeu « b », étape extraction] le serveur a répondu HTTP 503"
+    tracker.on_record(record(failure, level=logging.ERROR, patrimoine_summarised=True))
+    assert tracker.rows["b"].failed and tracker.rows["c"].started
+    tracker.on_record(record(STAGE_DONE, "c", "validation", 0.1))
+    assert tracker.rows["c"].stage == "mise en base"
+
+
+def test_verdict_and_json_record_of_an_outcome() -> None:
+    from patrimoine.cli.summary import outcome_record, verdict
+    from patrimoine.pipeline import Outcome
+
+    outcomes = [
+        Outcome(dataset="a", status="updated", run_id="1", rows_published=3, wall_time=1.25),
+        Outcome(dataset="b", status="held", run_id="2", error="baisse", diff={"rows": 2}),
+        Outcome(dataset="c", status="unchanged", run_id="3"),
+    ]
+    assert verdict(outcomes, 4.0) == (
+        "Run à confirmer — 3 jeux : 1 mis à jour, 1 inchangé, 1 à confirmer (b) — 4.0 s"
+    )
+    record = outcome_record(outcomes[0])
+    assert record["rows"] == 3 and record["duration"] == 1.25
+    assert outcome_record(outcomes[1])["rows"] == 2
+
+
+def test_version() -> None:
+    from patrimoine import __version__
+
+    done = subprocess.run(
+        [sys.executable, "-m", "patrimoine.cli", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"patrimoine {__version__}"
+
+
+def test_run_help_is_in_french(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("utilisation : patrimoine run")
+    for french in (
+        "seulement ce jeu (option répétable)",
+        "hors ligne",
+        "simulation",
+        "garde-fou",
+        "sans le moteur Prefect",
+        "n'affiche que les erreurs",
+        "document JSON",
+        "affiche cette aide",
+        "codes de sortie",
+    ):
+        assert french in text, french
+    for english in ("show this help", "only this dataset", "usage:", "positional arguments"):
+        assert english not in text, english
+
+
+def test_command_line_errors_are_one_french_line_with_exit_code_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for argv, expected in (
+        (["run", "--bogus"], "option ou argument inconnu : --bogus"),
+        ([], "argument obligatoire manquant : COMMANDE"),
+        (["run", "--quiet", "--json"], "incompatible avec"),
+        (["changes"], "argument obligatoire manquant : JEU"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expected in err, (argv, err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "french"),
+    [
+        (["serve", "--help"], "planification nocturne"),
+        (["deploy", "--help"], "--work-pool NOM"),
+    ],
+)
+def test_serve_and_deploy_parse_and_have_french_help(
+    argv: list[str], french: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0 and french in capsys.readouterr().out
+    from patrimoine.cli import build_parser
+
+    assert build_parser().parse_args(["deploy"]).work_pool == "patrimoine"
+    args = build_parser().parse_args(["-v", "deploy", "--work-pool", "gros"])
+    assert args.work_pool == "gros" and args.verbose
+    assert build_parser().parse_args(["serve", "-v"]).command == "serve"
+
+
+def test_downloads_feed_the_live_display_and_flag_their_log_lines(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from patrimoine.http.client import _Progress
+
+    seen: list[tuple[str, int, int | None]] = []
+
+    def observer(url: str, received: int, total: int | None, seconds: float) -> None:
+        seen.append((url, received, total))
+
+    def broken(url: str, received: int, total: int | None, seconds: float) -> None:
+        raise RuntimeError("affichage cassé")
+
+    _Progress.observers.extend([broken, observer])
+    try:
+        with caplog.at_level(logging.INFO, logger="patrimoine.http.client"):
+            progress = _Progress("http://x/f.csv", 1000, enabled=True)
+            for received in (150, 600, 1000):
+                progress.update(received)
+            progress.done(1000)
+            _Progress("http://x/g.csv", 10, enabled=False).update(5)  # PATRIMOINE_PROGRESS=false
+    finally:
+        _Progress.observers.remove(broken)
+        _Progress.observers.remove(observer)
+    assert seen == [("http://x/f.csv", n, 1000) for n in (150, 600, 1000, 1000)]
+    flagged = [r for r in caplog.records if getattr(r, "patrimoine_progress", False)]
+    assert flagged and all("Téléchargement" in r.getMessage() for r in flagged)
+    assert any(r.getMessage().startswith("Téléchargé") for r in caplog.records)

@@ -25,11 +25,14 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _env(tmp_path: Path, prefect_home: Path, **extra: str) -> dict[str, str]:
+    """The temporary server's home is ``var/prefect`` next to the cache (not
+    ``PREFECT_HOME``): a shared cache folder is what makes the two tests share it."""
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
-        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_HOME": str(prefect_home / "var" / "prefect"),
         **make_env(tmp_path),
+        "PATRIMOINE_CACHE_DIR": str(prefect_home / "var" / "cache"),
         **extra,
     }
 
@@ -112,3 +115,43 @@ def test_a_failing_run_through_the_engine_prints_french_lines_only(
     for failure in failures:
         assert "étape territoire" in failure and "200000000" in failure
         assert "retirez --offline" in failure  # what to do: the snapshot has one territory
+
+
+JARDINS = ("--dataset", "jardins-remarquables")
+
+
+def _no_prefect_run(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        **make_env(tmp_path),
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "patrimoine.cli", "run", "--offline", "--no-prefect", *JARDINS],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_terminal_gets_the_live_display_and_the_table(tmp_path: Path) -> None:
+    done = _no_prefect_run(tmp_path, FORCE_COLOR="1", COLUMNS="140", TERM="xterm-256color")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" in done.stdout  # colours and cursor moves
+    table = done.stdout[done.stdout.index("Résumé du run") :]
+    assert "┃" in table and "Publié dans" in table and "jardins-remarquables" in table
+
+
+@pytest.mark.parametrize("plain", [{"NO_COLOR": "1"}, {"TERM": "dumb"}, {}])
+def test_cron_no_color_and_dumb_terminals_get_plain_lines(
+    tmp_path: Path, plain: dict[str, str]
+) -> None:
+    extra = {"FORCE_COLOR": "1", **plain} if plain else {}  # a terminal that wants no colour
+    done = _no_prefect_run(tmp_path, **extra)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in done.stdout + done.stderr
+    assert done.stdout.startswith("Résumé du run (hors ligne, snapshot embarqué)")
+    assert "jardins-remarquables : mis à jour — 10 lignes" in done.stdout

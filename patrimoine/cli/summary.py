@@ -1,11 +1,20 @@
-"""The French end-of-run summary: one block per dataset, with the real wall time."""
+"""The French end-of-run summary: one block per dataset, with the real wall time.
+
+Also its two script-friendly forms: the one-line verdict of ``--quiet`` and the JSON
+document of ``--json``. The pipeline is imported for types only, so that ``--help`` and
+``--version`` do not pay for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from patrimoine.config import Settings
-from patrimoine.pipeline import Outcome
+from patrimoine import __version__
+
+if TYPE_CHECKING:
+    from patrimoine.config import Settings
+    from patrimoine.pipeline import Outcome
 
 STATUS_FR = {
     "updated": "mis à jour",
@@ -30,12 +39,12 @@ def _plural(count: int, word: str) -> str:
 
 def format_outcome(outcome: Outcome) -> str:
     label = STATUS_FR.get(outcome.status, outcome.status)
-    seconds = outcome.wall_time or sum(outcome.timings.values())
+    seconds = duration_of(outcome)
     if outcome.status in ("failed", "skipped", "unconfigured"):
         return f"  {outcome.dataset} : {label} en {seconds:.1f} s — {outcome.error}"
     diff = outcome.diff
     changes = f"+{diff.get('added', 0)} / -{diff.get('removed', 0)} / ~{diff.get('changed', 0)}"
-    rows = outcome.rows_published if outcome.rows_published is not None else diff.get("rows")
+    rows = rows_of(outcome)
     where = f" → {outcome.location}" if outcome.status == "updated" and outcome.location else ""
     lines = [f"  {outcome.dataset} : {label} — {rows} lignes ({changes}) en {seconds:.1f} s{where}"]
     if outcome.status == "held":
@@ -70,11 +79,96 @@ def format_outcome(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def print_summary(outcomes: Sequence[Outcome], settings: Settings, wall: float) -> None:
+def summary_title(settings: Settings, wall: float) -> str:
     mode = " (hors ligne, snapshot embarqué)" if settings.offline else ""
-    print(f"Résumé du run{mode} — territoire {settings.territory.key} — {wall:.1f} s :")
+    return f"Résumé du run{mode} — territoire {settings.territory.key} — {wall:.1f} s"
+
+
+def print_summary(outcomes: Sequence[Outcome], settings: Settings, wall: float) -> None:
+    print(f"{summary_title(settings, wall)} :")
     for outcome in outcomes:
         print(format_outcome(outcome))
+
+
+def rows_of(outcome: Outcome) -> int | None:
+    """The rows the summary shows: published, else those the diff counted (dry run, held)."""
+    if outcome.rows_published is not None:
+        return outcome.rows_published
+    rows = outcome.diff.get("rows")
+    return rows if isinstance(rows, int) else None
+
+
+def duration_of(outcome: Outcome) -> float:
+    """The dataset's real wall time (the sum of its stages when none was measured)."""
+    return outcome.wall_time or sum(outcome.timings.values())
+
+
+VERDICT_ORDER = ("updated", "unchanged", "dry-run", "skipped", "unconfigured", "held", "failed")
+
+
+def verdict(outcomes: Sequence[Outcome], wall: float) -> str:
+    """One French line for ``--quiet``: how the run ended, and which datasets need someone."""
+    failed = [o.dataset for o in outcomes if o.status == "failed"]
+    held = [o.dataset for o in outcomes if o.status == "held"]
+    head = "Run en échec" if failed else "Run à confirmer" if held else "Run réussi"
+    counts = []
+    for status in (*VERDICT_ORDER, *sorted({o.status for o in outcomes} - set(VERDICT_ORDER))):
+        names = [o.dataset for o in outcomes if o.status == status]
+        if names:
+            label = STATUS_FR.get(status, status).lower()
+            text = f"{len(names)} {label}"
+            if status in ("failed", "held"):
+                text += f" ({', '.join(names)})"
+            counts.append(text)
+    jeux = f"{len(outcomes)} jeu{'x' if len(outcomes) > 1 else ''}"
+    return f"{head} — {jeux} : {', '.join(counts) or 'aucun'} — {wall:.1f} s"
+
+
+def outcome_record(outcome: Outcome) -> dict[str, Any]:
+    """Every fact of one outcome, for ``--json`` (keys in English, texts in French)."""
+    diff = outcome.diff
+    return {
+        "dataset": outcome.dataset,
+        "status": outcome.status,
+        "status_fr": STATUS_FR.get(outcome.status, outcome.status),
+        "stage": outcome.stage,
+        "error": outcome.error,
+        "rows": rows_of(outcome),
+        "rows_read": outcome.rows_read,
+        "rows_kept": outcome.rows_kept,
+        "rows_quarantined": outcome.rows_quarantined,
+        "rows_published": outcome.rows_published,
+        "diff": {key: int(diff.get(key, 0)) for key in ("added", "removed", "changed")},
+        "samples": diff.get("samples") or {},
+        "duration": round(duration_of(outcome), 3),
+        "timings": dict(outcome.timings),
+        "actions": list(outcome.actions),
+        "location": outcome.location,
+        "run_id": outcome.run_id,
+        "accept_drop": outcome.accept_drop,
+        "quarantined": list(outcome.quarantined),
+        "remarks": list(outcome.remarks),
+        "warnings": list(outcome.warnings),
+    }
+
+
+def run_document(
+    outcomes: Sequence[Outcome],
+    settings: Settings | None,
+    wall: float,
+    code: int,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """The single JSON document ``patrimoine run --json`` writes on stdout."""
+    return {
+        "version": __version__,
+        "territory": settings.territory.key if settings else None,
+        "offline": settings.offline if settings else None,
+        "wall_time": round(wall, 3),
+        "exit_code": code,
+        "error": error,
+        "outcomes": [outcome_record(o) for o in outcomes],
+    }
 
 
 def exit_code(outcomes: Sequence[Outcome]) -> int:

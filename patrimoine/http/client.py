@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
@@ -496,26 +496,51 @@ def _write_meta(path: Path, result: DownloadResult) -> None:
 
 
 class _Progress:
-    """Log download progress every tenth (or every 10 MB when the length is unknown)."""
+    """Log download progress every tenth (or every 10 MB when the length is unknown).
+
+    Observers (the command line's live display on a terminal) also get every chunk: the
+    log lines are too coarse for a byte count and a rate. Those lines carry the ``extra``
+    flag ``patrimoine_progress`` so that a display showing a bar can leave them out.
+    """
+
+    observers: ClassVar[list[Callable[[str, int, int | None, float], None]]] = []
+    """``observer(url, received, announced or None, seconds)``, registered by the CLI for the
+    time of a run; an observer's error never stops a download."""
 
     def __init__(self, url: str, total: int | None, enabled: bool) -> None:
         self.url, self.total, self.enabled = url, total, enabled
         self.started = time.monotonic()
         self.next_mark = 0.1 if total else 10 * 2**20
 
+    def _notify(self, received: int, total: int | None) -> None:
+        for observer in list(self.observers):
+            try:
+                observer(self.url, received, total, time.monotonic() - self.started)
+            except Exception:  # a display problem is not a download problem
+                log.debug("affichage de la progression en échec", exc_info=True)
+
     def update(self, received: int) -> None:
         if not self.enabled:
             return
+        self._notify(received, self.total)
+        flag = {"patrimoine_progress": True}
         if self.total:
             if received / self.total >= self.next_mark and received < self.total:
-                log.info("Téléchargement %3.0f %% (%s)", 100 * received / self.total, self.url)
+                log.info(
+                    "Téléchargement %3.0f %% (%s)",
+                    100 * received / self.total,
+                    self.url,
+                    extra=flag,
+                )
                 self.next_mark += 0.1
         elif received >= self.next_mark:
-            log.info("Téléchargement %.0f Mo (%s)", received / 2**20, self.url)
+            log.info("Téléchargement %.0f Mo (%s)", received / 2**20, self.url, extra=flag)
             self.next_mark += 10 * 2**20
 
     def done(self, received: int) -> None:
         elapsed = time.monotonic() - self.started
+        if self.enabled:
+            self._notify(received, received)
         log.info("Téléchargé %.1f Mo en %.1f s : %s", received / 2**20, elapsed, self.url)
 
 
