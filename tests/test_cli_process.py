@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from patrimoine.config import PROJECT_DIR
+from tests.alerts.servers import SmtpServer
 from tests.conftest import make_env
 
 
@@ -97,15 +98,32 @@ def test_a_killed_run_leaves_no_engine_server_running(tmp_path: Path, prefect_ho
 def test_a_failing_run_through_the_engine_prints_french_lines_only(
     tmp_path: Path, prefect_home: Path
 ) -> None:
-    env = _env(tmp_path, prefect_home, PATRIMOINE_TERRITORY="epci:200000000")
-    done = subprocess.run(
-        [sys.executable, "-m", "patrimoine.cli", "run", "--offline"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+    smtp = SmtpServer("patrimoine", "secret-smtp")
+    smtp.start()
+    env = _env(
+        tmp_path,
+        prefect_home,
+        PATRIMOINE_TERRITORY="epci:200000000",
+        PATRIMOINE_SMTP_HOST="127.0.0.1",
+        PATRIMOINE_SMTP_PORT=str(smtp.port),
+        PATRIMOINE_ALERT_TO="donnees@collectivite.test",
     )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "patrimoine.cli", "run", "--offline"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        smtp.stop()
+    # One alert for the eleven datasets (one cause), and no link to the private server
+    # that stopped with the run.
+    (mail,) = smtp.mails
+    assert mail.subject.startswith("[patrimoine] 11 jeux à signaler")
+    assert "Voir le run dans Prefect" not in mail.body
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     for noise in ("Traceback", "Finished in state", "Task run", "Flow run", "prefect", "INFO"):

@@ -233,3 +233,36 @@ def digest(
         lines.append(line)
     lines += _footer(run_url, territory, None)
     return Message(subject, "\n".join(lines), subject, "digest")
+
+
+def grouped(items: Sequence[Message], *, territory: str) -> Message:
+    """Several datasets to tell in one run: one message, each dataset's own text in turn.
+
+    The subject counts them by kind; the body opens with one line per dataset (its own
+    subject, without the prefix), then every full message, so nothing is lost by grouping.
+    """
+    counts: dict[str, int] = {}
+    for item in items:
+        label = _GROUP_LABELS.get(item.kind, "à traiter")
+        counts[label] = counts.get(label, 0) + 1
+    tally = ", ".join(f"{n} {label}" for label, n in counts.items())
+    subject = f"{PREFIX} {len(items)} jeux à signaler : {tally}"
+    heads = [f"- {_WHERE.sub('', item.subject)}" for item in items]
+    separator = "\n\n" + "-" * 60 + "\n\n"
+    body = (
+        f"Ce run de patrimoine a {len(items)} jeux à signaler (territoire {territory}) :\n\n"
+        + "\n".join(heads)
+        + separator
+        + separator.join(item.body for item in items)
+    )
+    short = "\n".join([subject, *heads])
+    kinds = {item.kind for item in items}
+    kind = kinds.pop() if len(kinds) == 1 else "failure"
+    return Message(subject, body, short, kind)
+
+
+_GROUP_LABELS = {
+    "failure": "en échec ou à confirmer",
+    "reminder": "toujours en échec (rappel)",
+    "recovered": "revenus à la normale",
+}

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from patrimoine.alerts import channels, links, messages, state
 from patrimoine.alerts.facts import DatasetFacts, facts_for
@@ -30,46 +31,81 @@ def _send(settings: Settings, message: messages.Message) -> bool:
     return channels.deliver(settings, _safe(message, settings))
 
 
-def _alert_dataset(settings: Settings, outcome: Outcome, clock: Clock, run_url: str | None) -> None:
+GROUP_FROM = 3
+"""From this many datasets to tell in one run, one message lists them all: a cause shared by
+every dataset (the territory service down, a database refused) must not send eleven e-mails."""
+
+
+@dataclass
+class _Pending:
+    """A dataset's alert of this run, sent alone or in the run's grouped message."""
+
+    dataset: str
+    message: messages.Message
+    save: Callable[[bool], None]
+    """Record the new state; True when the message was delivered."""
+
+
+def _alert_dataset(
+    settings: Settings, outcome: Outcome, clock: Clock, run_url: str | None
+) -> _Pending | None:
+    """The dataset's alert to send (if any); its state is saved by ``save`` or now."""
     from patrimoine.stages import engine_for
 
     now = clock()
     territory = settings.territory.key
     if not outcome.run_id:  # the database itself failed: no state to keep, tell every run
         if outcome.status in state.ATTENTION:
-            _send(
-                settings,
-                messages.failure(
-                    outcome, DatasetFacts(), territory=territory, run_url=run_url, reminder_days=0
-                ),
+            message = messages.failure(
+                outcome, DatasetFacts(), territory=territory, run_url=run_url, reminder_days=0
             )
-        return
+            return _Pending(outcome.dataset, message, lambda sent: None)
+        return None
     engine = engine_for(settings)
     previous = state.load(engine, outcome.dataset)
     cause = messages.split_error(outcome.error)[0] if outcome.error else None
     decision = state.decide(previous, outcome.status, cause, now, settings.alert_reminder_days)
     kept = decision.state
-    if decision.kind is not None and channels.enabled(settings):
-        facts = facts_for(engine, outcome.dataset, outcome.run_id)
-        if decision.kind == "recovered":
-            message = messages.recovered(
-                outcome, facts, territory=territory, since=decision.since, run_url=run_url
-            )
-        else:
-            message = messages.failure(
-                outcome,
-                facts,
-                territory=territory,
-                run_url=run_url,
-                since=decision.since,
-                reminder=decision.kind == "reminder",
-                reminder_days=settings.alert_reminder_days,
-            )
-        if _send(settings, message):
+    if decision.kind is None or not channels.enabled(settings):
+        if kept is not previous:
+            state.save(engine, kept, now)
+        return None
+    facts = facts_for(engine, outcome.dataset, outcome.run_id)
+    if decision.kind == "recovered":
+        message = messages.recovered(
+            outcome, facts, territory=territory, since=decision.since, run_url=run_url
+        )
+    else:
+        message = messages.failure(
+            outcome,
+            facts,
+            territory=territory,
+            run_url=run_url,
+            since=decision.since,
+            reminder=decision.kind == "reminder",
+            reminder_days=settings.alert_reminder_days,
+        )
+
+    def save(sent: bool) -> None:
+        if sent:
             kept.last_alert_at = now
             log.info("%s : alerte envoyée (%s)", outcome.dataset, message.subject)
-    if kept is not previous:
-        state.save(engine, kept, now)
+        if kept is not previous:
+            state.save(engine, kept, now)
+
+    return _Pending(outcome.dataset, message, save)
+
+
+def _deliver(settings: Settings, pending: Sequence[_Pending], territory: str) -> None:
+    """One message per dataset, or one for all from :data:`GROUP_FROM` datasets on."""
+    if len(pending) >= GROUP_FROM:
+        grouped = messages.grouped([p.message for p in pending], territory=territory)
+        sent = _send(settings, grouped)
+        for item in pending:
+            item.save(sent)
+        return
+    for item in pending:
+        item.save(_send(settings, item.message))
 
 
 def after_run(
@@ -89,15 +125,23 @@ def after_run(
         return
     clock = clock or utc_now
     run_url = links.flow_run_url()
+    pending: list[_Pending] = []
     for outcome in outcomes:
         try:
-            _alert_dataset(settings, outcome, clock, run_url)
+            found = _alert_dataset(settings, outcome, clock, run_url)
         except Exception as exc:
             log.error(
                 "%s : alertes indisponibles pour ce run : %s",
                 outcome.dataset,
                 redact(str(exc) or type(exc).__name__, settings),
             )
+            continue
+        if found is not None:
+            pending.append(found)
+    try:
+        _deliver(settings, pending, settings.territory.key)
+    except Exception as exc:
+        log.error("alertes du run non envoyées : %s", redact(str(exc), settings))
     if nightly is None:
         nightly = links.is_nightly_run()
     if settings.alert_digest and nightly and outcomes and channels.enabled(settings):

@@ -30,6 +30,9 @@ def _api(settings: Settings, *, warm_validation: bool = True) -> Iterator[None]:
     if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
         yield  # a configured server, or an engine already set up by the caller (tests)
         return
+    # The private server stops with the run: an alert must not link to its UI.
+    saved_ui = os.environ.get("PREFECT_UI_URL")
+    os.environ["PREFECT_UI_URL"] = ""
     try:
         with temporary_server(
             home, while_starting=lambda url: _warm_up(url, validation=warm_validation)
@@ -38,6 +41,10 @@ def _api(settings: Settings, *, warm_validation: bool = True) -> Iterator[None]:
             yield
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+        if saved_ui is None:
+            os.environ.pop("PREFECT_UI_URL", None)
+        else:
+            os.environ["PREFECT_UI_URL"] = saved_ui
 
 
 def _warm_up(api_url: str, *, validation: bool = True) -> None:

@@ -225,3 +225,27 @@ def test_the_nightly_digest_lists_each_dataset(
     assert f"- {NAME} : mis à jour — 12 lignes (+12 / -0 / ~0), publié : " in mail.body
     alerts.after_run(settings, outcomes, nightly=True)  # alert_digest off: nothing
     assert len(smtp.mails) == 1
+
+
+def test_one_cause_for_many_datasets_sends_one_grouped_alert(
+    settings: Settings, smtp: SmtpServer, webhook: WebhookServer
+) -> None:
+    """The territory service refuses the EPCI: every dataset fails, one e-mail lists them."""
+    from dataclasses import replace
+
+    from patrimoine.config import TerritorySpec
+
+    names = ["monuments-historiques", "musees-de-france", "jardins-remarquables"]
+    broken = replace(settings, territory=TerritorySpec("epci", ("200000000",)))
+    outcomes = refresh_many(broken, names)
+    assert [o.status for o in outcomes] == ["failed"] * 3
+    (mail,) = smtp.mails
+    assert mail.subject == "[patrimoine] 3 jeux à signaler : 3 en échec ou à confirmer"
+    for name in names:
+        assert f"- Échec : {name} (étape territoire)" in mail.body
+        assert f"Le jeu « {name} » n'a pas pu être rafraîchi." in mail.body  # each one whole
+    (post,) = webhook.posts
+    assert post["title"] == mail.subject
+    # Each dataset's state was kept: the same failure on the next run sends nothing.
+    refresh_many(broken, names)
+    assert len(smtp.mails) == 1 and len(webhook.posts) == 1

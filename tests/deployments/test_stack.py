@@ -102,6 +102,8 @@ def test_a_failing_deployed_run_sends_its_french_alert(
     assert name in mail.subject
     assert "PATRIMOINE_ENS_SOURCES" in mail.body and "63" in mail.body
     assert STACK_SMTP_PASSWORD not in mail.body
+    # A real server: the alert links to the run in its UI.
+    assert f"/runs/flow-run/{flow_run.id}" in mail.body
 
 
 def test_serve_announces_schedule_and_manual_run_in_french(
