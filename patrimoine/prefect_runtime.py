@@ -33,7 +33,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 
 from patrimoine.errors import PatrimoineError
@@ -78,7 +78,7 @@ def prefect_environment(home: Path, *, api_url: str | None = None) -> dict[str, 
     return env
 
 
-def _server_environment(home: Path) -> dict[str, str]:
+def server_environment(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Our environment minus any API URL and console silencing, plus its home and database."""
     env = {
         k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and k not in QUIET_ENVIRONMENT
@@ -88,14 +88,23 @@ def _server_environment(home: Path) -> dict[str, str]:
             "PREFECT_HOME": str(home),
             "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            # What Prefect sets for its own temporary server: no UI, only the services an
-            # ephemeral server needs, one app per process.
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def _server_environment(home: Path) -> dict[str, str]:
+    """The temporary server's: what Prefect sets for its own ephemeral one (no UI, only the
+    services an ephemeral server needs, one app per process)."""
+    return server_environment(
+        home,
+        {
             "PREFECT_UI_ENABLED": "false",
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
-        }
+        },
     )
-    return env
 
 
 def _die_with_parent(parent: int) -> Callable[[], None] | None:

@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from patrimoine.prefect_runtime import (
-    QUIET_ENVIRONMENT,
     PrefectServerError,
     _die_with_parent,
     _stop,
     _wait_until_healthy,
+    server_environment,
 )
 
 SERVE_PORT = 4200
@@ -44,22 +44,6 @@ def _port_taken(host: str, port: int) -> bool:
         except OSError:
             return True
     return False
-
-
-def server_environment(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Our environment without an API URL or console silencing, with its home and SQLite."""
-    env = {
-        k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and k not in QUIET_ENVIRONMENT
-    }
-    env.update(
-        {
-            "PREFECT_HOME": str(home),
-            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        }
-    )
-    env.update(extra or {})
-    return env
 
 
 @contextlib.contextmanager
