@@ -180,3 +180,32 @@ def test_an_unconfigured_dataset_completes_the_flow(patrimoine_env: dict[str, st
     assert (outcome.dataset, outcome.status, outcome.ok) == (name, "unconfigured", True)
     assert "PATRIMOINE_ENS_SOURCES" in (outcome.error or "")
     assert not (Path(patrimoine_env["PATRIMOINE_PORTAL_DIR"]) / name).exists()
+
+
+def test_a_flow_stopped_before_its_datasets_sends_a_crash_alert(
+    patrimoine_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The on_failure hook: a catalog that cannot be read stops the flow; one French e-mail."""
+    from flows.refresh import refresh_all
+    from tests.alerts.servers import SmtpServer
+
+    smtp = SmtpServer("patrimoine", "secret-smtp")
+    smtp.start()
+    extra = {
+        "PATRIMOINE_SMTP_HOST": "127.0.0.1",
+        "PATRIMOINE_SMTP_PORT": str(smtp.port),
+        "PATRIMOINE_ALERT_TO": "donnees@collectivite.test",
+        "PATRIMOINE_CATALOG_DIR": str(tmp_path / "catalogue-absent"),
+    }
+    os.environ.update(extra)
+    try:
+        state = refresh_all(offline=True, return_state=True)
+    finally:
+        for key in extra:
+            os.environ.pop(key, None)
+        smtp.stop()
+    assert state.is_failed()
+    (mail,) = smtp.mails
+    assert mail.subject == "[patrimoine] Le run « refresh-all » s'est arrêté avant la fin"
+    assert "Raison : " in mail.body and "catalogue-absent" in mail.body
+    assert "Que faire : " in mail.body
