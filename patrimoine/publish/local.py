@@ -91,7 +91,9 @@ class LocalPublisher:
         try:
             version.mkdir(parents=True)
             for f in files:
-                _write(version / f.name, f.content)
+                target = version / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)  # a page's assets: static/…
+                _write(target, f.content)
             sheet = {**metadata, UPDATED_KEY: now.isoformat(timespec="seconds")}
             _write(version / METADATA_FILE, _sheet_bytes(sheet))
             self._adopt_legacy_folder(folder, versions)

@@ -152,7 +152,8 @@ def test_a_write_failing_midway_leaves_the_published_set(tmp_path: Path) -> None
     publisher.apply(ENTRY, publisher.plan(ENTRY, files, sheet), files, sheet)
     before = {p.name: p.read_bytes() for p in (tmp_path / ENTRY.name).iterdir()}
     files2, sheet2 = render(ENTRY, rows("Autre"), TERRITORY, {})
-    files2[-1] = replace(files2[-1], name="missing-folder/changelog.csv")  # fails after 2 files
+    # Under a name already written as a file: fails after 2 files (a folder of assets is fine).
+    files2[-1] = replace(files2[-1], name=f"{files2[0].name}/changelog.csv")
     with pytest.raises(PublishError, match="écriture impossible"):
         publisher.apply(ENTRY, publisher.plan(ENTRY, files2, sheet2), files2, sheet2)
     assert {p.name: p.read_bytes() for p in (tmp_path / ENTRY.name).iterdir()} == before

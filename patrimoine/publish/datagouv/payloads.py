@@ -131,6 +131,16 @@ def dataset_payload(entry: DatasetEntry, sheet: dict[str, Any], *, private: bool
     return payload
 
 
+PUBLISHED_FORMATS = frozenset({"csv", "geojson", "png"})
+"""What goes to data.gouv.fr: the data, the changelog, the maps and charts as pictures. Not
+the interactive pages and their assets (udata refuses HTML uploads: 415), which the local
+portal serves."""
+
+
+def publishable(file: RenderedFile) -> bool:
+    return file.format in PUBLISHED_FORMATS and "/" not in file.name
+
+
 def role_of(entry: DatasetEntry, file: RenderedFile) -> str:
     if file.name == "changelog.csv":
         return "changelog"
@@ -160,12 +170,15 @@ def resources(
     schema = {"url": f"{base}/{entry.name}.json"} if base else None
     result = []
     for file in files:
+        if not publishable(file):
+            continue
         role = role_of(entry, file)
+        picture = file.format == "png"
         result.append(
             Resource(
                 role,
                 file,
-                "update" if role == "changelog" else "main",
+                "update" if role == "changelog" else "documentation" if picture else "main",
                 _DESCRIPTIONS.get(role, file.title),
                 schema=schema if role == "donnees-csv" else None,
                 main_data=role == "donnees-csv",
@@ -188,6 +201,7 @@ __all__ = [
     "dataset_payload",
     "digest",
     "resources",
+    "publishable",
     "role_of",
     "spatial",
     "tags",
