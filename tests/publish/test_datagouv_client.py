@@ -233,3 +233,23 @@ def test_catalog_entries_all_map_to_valid_portal_metadata(
     for entry in load_catalog(PROJECT_DIR / "catalog").values():
         assert entry.metadata.licence_id in LICENSES, entry.name
         assert entry.metadata.frequency in FREQUENCIES, entry.name
+
+
+def test_pictures_are_documentation_and_pages_stay_local() -> None:
+    from patrimoine.catalog import load_entry
+    from patrimoine.config import PROJECT_DIR
+    from patrimoine.publish.datagouv.payloads import resources
+    from patrimoine.publish.render import RenderedFile, render
+    from tests.transforms.geo import clermont_territory
+
+    entry = load_entry(PROJECT_DIR / "catalog" / "monuments-historiques.toml", PROJECT_DIR)
+    files, sheet = render(entry, [], clermont_territory(), {})
+    files += [
+        RenderedFile("carte.png", "Carte", "png", "image/png", b"\x89PNG"),
+        RenderedFile("carte.html", "Carte interactive", "html", "text/html", b"<html>"),
+        RenderedFile("static/leaflet/images/layers.png", "x", "png", "image/png", b"\x89PNG"),
+    ]
+    found = {r.role: r for r in resources(entry, files, sheet, "")}
+    assert set(found) == {"donnees-csv", "donnees-geojson", "changelog", "carte", "documentation"}
+    assert found["carte"].kind == "documentation"
+    assert found["donnees-csv"].kind == "main"
