@@ -90,6 +90,68 @@ FREQUENCY_DAYS: dict[str, int] = {
 """Longest expected gap between two refreshes, per udata frequency id (``en retard`` beyond)."""
 
 
+CHART_KINDS = ("count_by_period", "sum_by_period", "count_by_category", "sum_by_category")
+"""Generic charts: rows counted or a column summed, per period of a date/year/century
+column or per category (list columns split on ``;``), optionally split by a category."""
+PERIODS = ("year", "decade", "century")
+CHART_STYLES = ("bars", "lines")
+CHART_LABELS = ("communes",)
+"""``labels = "communes"``: the category values are INSEE codes, shown as commune names."""
+_CHART_KEYS = {
+    "title",
+    "kind",
+    "column",
+    "period",
+    "since",
+    "split",
+    "label",
+    "value",
+    "top",
+    "labels",
+    "style",
+    "xlabel",
+    "ylabel",
+}
+_MAP_KEYS = {"category", "popup", "label"}
+_NUMERIC = ("integer", "number")
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One ``[[visuals.charts]]`` entry: a generic chart over published columns."""
+
+    title: str
+    kind: str
+    column: str
+    period: str | None = None
+    since: int | None = None
+    split: str | None = None
+    label: str | None = None
+    value: str | None = None
+    top: int | None = None
+    labels: str | None = None
+    style: str = "bars"
+    xlabel: str | None = None
+    ylabel: str | None = None
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """``[visuals.map]``: colour by ``category``; ``popup`` = identifier, name, commune, link."""
+
+    popup: tuple[str, ...]
+    category: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Visuals:
+    """What the dataset's pictures show (maps and charts), declared in its catalog entry."""
+
+    map: MapSpec | None = None
+    charts: tuple[ChartSpec, ...] = ()
+
+
 @dataclass(frozen=True)
 class DatasetEntry:
     """What a dataset is, where it comes from and how it is published."""
@@ -103,6 +165,7 @@ class DatasetEntry:
     published_suite_path: Path
     metadata: Metadata
     geometry: dict[str, str] = field(default_factory=dict)
+    visuals: Visuals = field(default_factory=Visuals)
 
     @property
     def table(self) -> str:
@@ -244,6 +307,134 @@ def _check_geometry(entry: DatasetEntry, where: str) -> None:
         raise CatalogError(f"{where} [geometry] : latitude et longitude vont ensemble")
 
 
+def _optional_text(spec: dict[str, Any], key: str, where: str) -> str | None:
+    value = spec.get(key)
+    if value is not None and not (isinstance(value, str) and value):
+        raise CatalogError(f"{where} : « {key} » doit être un texte non vide")
+    return value
+
+
+def _chart(raw: Any, where: str) -> ChartSpec:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} : attendu une table (title, kind, column…)")
+    extra = sorted(set(raw) - _CHART_KEYS)
+    if extra:
+        raise CatalogError(f"{where} : clé(s) inconnue(s) {', '.join(extra)}")
+    title, kind, column = (_require(raw, k, where) for k in ("title", "kind", "column"))
+    if kind not in CHART_KINDS:
+        raise CatalogError(
+            f"{where} : type de graphique « {kind} » inconnu (connus : {', '.join(CHART_KINDS)})"
+        )
+    for key in ("since", "top"):
+        if key in raw and (not isinstance(raw[key], int) or isinstance(raw[key], bool)):
+            raise CatalogError(f"{where} : « {key} » doit être un entier")
+    if "top" in raw and raw["top"] < 1:
+        raise CatalogError(f"{where} : « top » doit être au moins 1")
+    spec = ChartSpec(
+        title=str(title),
+        kind=str(kind),
+        column=str(column),
+        period=_optional_text(raw, "period", where),
+        since=raw.get("since"),
+        split=_optional_text(raw, "split", where),
+        label=_optional_text(raw, "label", where),
+        value=_optional_text(raw, "value", where),
+        top=raw.get("top"),
+        labels=_optional_text(raw, "labels", where),
+        style=_optional_text(raw, "style", where) or "bars",
+        xlabel=_optional_text(raw, "xlabel", where),
+        ylabel=_optional_text(raw, "ylabel", where),
+    )
+    by_period = spec.kind.endswith("_by_period")
+    if by_period and spec.period not in PERIODS:
+        raise CatalogError(f"{where} : « period » attendu parmi {', '.join(PERIODS)}")
+    if not by_period and (spec.period is not None or spec.since is not None):
+        raise CatalogError(f"{where} : « period » et « since » sont réservés aux *_by_period")
+    if spec.kind.startswith("sum_") != (spec.value is not None):
+        raise CatalogError(f"{where} : « value » (colonne à additionner) va avec sum_*, seulement")
+    if spec.style not in CHART_STYLES:
+        raise CatalogError(f"{where} : « style » attendu parmi {', '.join(CHART_STYLES)}")
+    if spec.labels is not None and spec.labels not in CHART_LABELS:
+        raise CatalogError(f"{where} : « labels » attendu parmi {', '.join(CHART_LABELS)}")
+    if spec.label is not None and spec.split is None:
+        raise CatalogError(f"{where} : « label » nomme les séries de « split », absent")
+    return spec
+
+
+def _visuals(raw: Any, where: str) -> Visuals:
+    """``[visuals.map]`` and ``[[visuals.charts]]``, their shape only (columns checked later)."""
+    if raw is None:
+        return Visuals()
+    if not isinstance(raw, dict) or set(raw) - {"map", "charts"}:
+        raise CatalogError(f"{where} [visuals] : seules les sections map et charts sont permises")
+    map_spec = None
+    if "map" in raw:
+        spec = raw["map"]
+        if not isinstance(spec, dict) or set(spec) - _MAP_KEYS:
+            raise CatalogError(
+                f"{where} [visuals.map] : clés permises {', '.join(sorted(_MAP_KEYS))}"
+            )
+        popup = spec.get("popup")
+        if (
+            not isinstance(popup, list)
+            or not 1 <= len(popup) <= 4
+            or not all(isinstance(c, str) and c for c in popup)
+        ):
+            raise CatalogError(
+                f"{where} [visuals.map] popup : liste de 1 à 4 colonnes "
+                "(identifiant, nom, commune, lien)"
+            )
+        map_spec = MapSpec(
+            popup=tuple(popup),
+            category=_optional_text(spec, "category", f"{where} [visuals.map]"),
+            label=_optional_text(spec, "label", f"{where} [visuals.map]"),
+        )
+    charts = raw.get("charts", [])
+    if not isinstance(charts, list):
+        raise CatalogError(f"{where} [[visuals.charts]] : attendu une liste de graphiques")
+    return Visuals(
+        map=map_spec,
+        charts=tuple(
+            _chart(c, f"{where} [[visuals.charts]] n° {i}") for i, c in enumerate(charts, 1)
+        ),
+    )
+
+
+def _check_visuals(entry: DatasetEntry, where: str) -> None:
+    """Maps need a geometry; every column a picture names is a published column."""
+    types = {c.name: c.type for c in entry.columns}
+
+    def known(column: str | None, what: str) -> None:
+        if column is not None and column not in types:
+            raise CatalogError(f"{what} : colonne « {column} » inconnue")
+
+    spec = entry.visuals.map
+    if spec is not None:
+        if not (
+            ("latitude" in entry.geometry and "longitude" in entry.geometry)
+            or "shape" in entry.geometry
+        ):
+            raise CatalogError(f"{where} [visuals.map] : pas de carte sans section [geometry]")
+        known(spec.category, f"{where} [visuals.map] category")
+        for column in spec.popup:
+            known(column, f"{where} [visuals.map] popup")
+    for i, chart in enumerate(entry.visuals.charts, 1):
+        what = f"{where} [[visuals.charts]] n° {i} ({chart.title})"
+        for role in ("column", "split", "label", "value"):
+            known(getattr(chart, role), f"{what} {role}")
+        if chart.value is not None and types[chart.value] not in _NUMERIC:
+            raise CatalogError(f"{what} value : la colonne « {chart.value} » n'est pas numérique")
+        if chart.period in ("year", "decade") and types[chart.column] not in (
+            *_NUMERIC,
+            "date",
+            "datetime",
+        ):
+            raise CatalogError(
+                f"{what} : « {chart.column} » n'est ni une date ni une année "
+                "(period = century lit aussi les siècles écrits en toutes lettres)"
+            )
+
+
 def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
     """One catalog file; its schema and suite paths are relative to ``project_dir``.
 
@@ -274,6 +465,7 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
         source_suite_path=project_dir / _require(suites, "source", f"{where} [suites]"),
         published_suite_path=project_dir / _require(suites, "published", f"{where} [suites]"),
         geometry=dict(data.get("geometry", {})),
+        visuals=_visuals(data.get("visuals"), where),
         metadata=Metadata(
             title=_require(meta, "title", where),
             description=_require(meta, "description", where),
@@ -295,6 +487,7 @@ def load_entry(path: Path, project_dir: Path | None = None) -> DatasetEntry:
         )
     _check_metadata(entry, where)
     _check_geometry(entry, where)
+    _check_visuals(entry, where)
     return entry
 
 

@@ -311,4 +311,9 @@ def render(
             changelog_csv(changes),
         )
     )
+    # The map and the charts the catalog declares, drawn from the same rows: identical rows
+    # give identical bytes, so an unchanged night rewrites no picture.
+    from patrimoine.visuals import render_dataset
+
+    files += render_dataset(entry, rows, territory)
     return files, metadata_sheet(entry, territory, figures, files, source, changes)

@@ -1,0 +1,11 @@
+"""Maps and charts of the published data (issue 10): PNG and interactive HTML pages.
+
+Everything a picture shows is declared in the dataset's catalog entry (``[visuals]``); the
+files are pure functions of the rows, so an unchanged night renders identical bytes.
+"""
+
+from __future__ import annotations
+
+from patrimoine.visuals.render import render_dataset, render_territory, static_files
+
+__all__ = ["render_dataset", "render_territory", "static_files"]
