@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from patrimoine import guards, stages
@@ -338,8 +339,20 @@ def refresh_many(
         )
         for name in names
     ]
-    _alert(settings, outcomes, dry_run=dry_run, clock=alert_clock)
+    report = _report(settings, outcomes, dry_run=dry_run)
+    _alert(settings, outcomes, dry_run=dry_run, clock=alert_clock, report=report)
     return outcomes
+
+
+def _report(settings: Settings, outcomes: list[Outcome], *, dry_run: bool) -> Path | None:
+    """The run report and the portal's home page; a page problem never changes the outcomes."""
+    try:
+        from patrimoine import report  # late: report reads Outcome from this module
+
+        return report.after_run(settings, outcomes, dry_run=dry_run)
+    except Exception as exc:
+        log.error("rapport du run non écrit : erreur inattendue (%s)", type(exc).__name__)
+        return None
 
 
 def _alert(
@@ -348,11 +361,12 @@ def _alert(
     *,
     dry_run: bool,
     clock: Callable[[], datetime] | None,
+    report: Path | None = None,
 ) -> None:
     """Every run alerts, whoever started it; an alert problem never changes the outcomes."""
     try:
         from patrimoine import alerts  # late: alerts reads Outcome from this module
 
-        alerts.after_run(settings, outcomes, dry_run=dry_run, clock=clock)
+        alerts.after_run(settings, outcomes, dry_run=dry_run, clock=clock, report=report)
     except Exception as exc:
         log.error("alertes non envoyées : erreur inattendue (%s)", type(exc).__name__)

@@ -80,8 +80,12 @@ def _checks_fr(facts: DatasetFacts) -> list[str]:
     return lines
 
 
-def _footer(run_url: str | None, territory: str, run_id: str | None) -> list[str]:
+def _footer(
+    run_url: str | None, territory: str, run_id: str | None, report: str | None = None
+) -> list[str]:
     lines = [""]
+    if report:
+        lines.append(f"Rapport du run : {report}")
     if run_url:
         lines.append(f"Voir le run dans Prefect : {run_url}")
     ident = f" — run {run_id}" if run_id else ""
@@ -98,6 +102,7 @@ def failure(
     since: datetime | None = None,
     reminder: bool = False,
     reminder_days: float = 7.0,
+    report: str | None = None,
 ) -> Message:
     """A dataset needs attention: it failed, or a guard held its refresh back."""
     held = outcome.status == "held"
@@ -138,7 +143,7 @@ def failure(
             f"Un rappel sera envoyé tous les {reminder_days:g} jours tant que le problème "
             "dure, et un message quand le jeu sera revenu à la normale.",
         ]
-    lines += _footer(run_url, territory, outcome.run_id)
+    lines += _footer(run_url, territory, outcome.run_id, report)
     short = [f"{subject}", f"Cause : {cause}", f"Que faire : {hint or '—'}"]
     if run_url:
         short.append(f"Run : {run_url}")
@@ -154,6 +159,7 @@ def recovered(
     territory: str,
     since: datetime | None,
     run_url: str | None = None,
+    report: str | None = None,
 ) -> Message:
     """The dataset that needed attention is fine again."""
     state = "mis à jour" if outcome.status == "updated" else "à jour (source inchangée)"
@@ -165,7 +171,7 @@ def recovered(
         f"En échec depuis : {paris_text(since)}",
         f"Ce qui est publié : {published_fr(facts.published)}",
         "Rien à faire.",
-        *_footer(run_url, territory, outcome.run_id),
+        *_footer(run_url, territory, outcome.run_id, report),
     ]
     short = f"{subject} — de nouveau {state} (en échec depuis le {paris_text(since)})."
     return Message(subject, "\n".join(lines), short, "recovered")
@@ -205,7 +211,12 @@ _DIGEST_STATUS = {
 
 
 def digest(
-    outcomes: Sequence[Outcome], *, territory: str, when: datetime, run_url: str | None = None
+    outcomes: Sequence[Outcome],
+    *,
+    territory: str,
+    when: datetime,
+    run_url: str | None = None,
+    report: str | None = None,
 ) -> Message:
     """After a nightly run: per dataset, what changed and what was published."""
     counts: dict[str, int] = {}
@@ -231,7 +242,7 @@ def digest(
         if outcome.status in ("failed", "held", "unconfigured") and outcome.error:
             line += f" — {split_error(outcome.error)[0]}"
         lines.append(line)
-    lines += _footer(run_url, territory, None)
+    lines += _footer(run_url, territory, None, report)
     return Message(subject, "\n".join(lines), subject, "digest")
 
 

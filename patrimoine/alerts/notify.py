@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from patrimoine.alerts import channels, links, messages, state
 from patrimoine.alerts.facts import DatasetFacts, facts_for
@@ -47,7 +48,11 @@ class _Pending:
 
 
 def _alert_dataset(
-    settings: Settings, outcome: Outcome, clock: Clock, run_url: str | None
+    settings: Settings,
+    outcome: Outcome,
+    clock: Clock,
+    run_url: str | None,
+    report: str | None = None,
 ) -> _Pending | None:
     """The dataset's alert to send (if any); its state is saved by ``save`` or now."""
     from patrimoine.stages import engine_for
@@ -57,7 +62,12 @@ def _alert_dataset(
     if not outcome.run_id:  # the database itself failed: no state to keep, tell every run
         if outcome.status in state.ATTENTION:
             message = messages.failure(
-                outcome, DatasetFacts(), territory=territory, run_url=run_url, reminder_days=0
+                outcome,
+                DatasetFacts(),
+                territory=territory,
+                run_url=run_url,
+                reminder_days=0,
+                report=report,
             )
             return _Pending(outcome.dataset, message, lambda sent: None)
         return None
@@ -73,7 +83,12 @@ def _alert_dataset(
     facts = facts_for(engine, outcome.dataset, outcome.run_id)
     if decision.kind == "recovered":
         message = messages.recovered(
-            outcome, facts, territory=territory, since=decision.since, run_url=run_url
+            outcome,
+            facts,
+            territory=territory,
+            since=decision.since,
+            run_url=run_url,
+            report=report,
         )
     else:
         message = messages.failure(
@@ -84,6 +99,7 @@ def _alert_dataset(
             since=decision.since,
             reminder=decision.kind == "reminder",
             reminder_days=settings.alert_reminder_days,
+            report=report,
         )
 
     def save(sent: bool) -> None:
@@ -115,20 +131,23 @@ def after_run(
     nightly: bool | None = None,
     dry_run: bool = False,
     clock: Clock | None = None,
+    report: Path | None = None,
 ) -> None:
     """Alert about the datasets of a finished run, then the nightly digest if asked.
 
     ``nightly`` None: read from ``prefect.runtime`` (a run of the ``nightly`` deployment).
+    ``report``: the run report's file, named in every message's footer.
     A dry run alerts nothing and leaves the state alone: it published nothing.
     """
     if dry_run:
         return
     clock = clock or utc_now
     run_url = links.flow_run_url()
+    shown = str(report) if report is not None else None
     pending: list[_Pending] = []
     for outcome in outcomes:
         try:
-            found = _alert_dataset(settings, outcome, clock, run_url)
+            found = _alert_dataset(settings, outcome, clock, run_url, shown)
         except Exception as exc:
             log.error(
                 "%s : alertes indisponibles pour ce run : %s",
@@ -149,7 +168,11 @@ def after_run(
             _send(
                 settings,
                 messages.digest(
-                    outcomes, territory=settings.territory.key, when=clock(), run_url=run_url
+                    outcomes,
+                    territory=settings.territory.key,
+                    when=clock(),
+                    run_url=run_url,
+                    report=shown,
                 ),
             )
         except Exception as exc:

@@ -72,3 +72,17 @@ def test_crash_message_gives_the_reason_and_what_to_do() -> None:
     assert "Raison : Execution was interrupted" in message.body
     assert "Que faire : consultez les journaux du run dans Prefect" in message.body
     assert "Voir le run" not in message.body
+
+
+def test_the_footer_names_the_run_report_when_there_is_one() -> None:
+    outcome = Outcome("monuments-historiques", "failed", "r1", stage="validate", error=ERROR)
+    facts = DatasetFacts(Published(None, None, None), [])
+    report = "/srv/patrimoine/var/rapports/run-20261201-023000.html"
+    with_report = messages.failure(outcome, facts, territory="epci:246300701", report=report)
+    assert f"Rapport du run : {report}" in with_report.body
+    without = messages.failure(outcome, facts, territory="epci:246300701")
+    assert "Rapport du run" not in without.body
+    digest = messages.digest(
+        [outcome], territory="epci:246300701", when=datetime(2026, 12, 1, tzinfo=UTC), report=report
+    )
+    assert f"Rapport du run : {report}" in digest.body

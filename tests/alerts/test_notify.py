@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -159,6 +160,8 @@ def test_a_validation_failure_lists_the_failed_checks(
     checks = body.split("Contrôles en échec :\n", 1)[1].split("Ce qui reste publié", 1)[0]
     assert checks.startswith("  - Colonne « Titre_editorial_de_la_notice » absente")
     assert "la dernière version valide reste en ligne" in body
+    report = body.split("Rapport du run : ", 1)[1].split("\n", 1)[0]
+    assert Path(report).is_file() and Path(report).name.startswith("run-")
 
 
 def test_a_held_refresh_alerts_with_what_to_confirm(
