@@ -295,6 +295,9 @@ class Settings:
         7.0, _positive_float, "Rappel tous les N jours tant qu'un jeu reste en échec"
     )
     alert_digest: bool = _setting(False, _bool, "Envoyer un bilan après chaque run nocturne")
+    pictures: bool = _setting(
+        True, _bool, "Dessiner les cartes et graphiques des jeux (et la page du territoire)"
+    )
     nightly_time: str = _setting("02:30", _clock_time, "Heure du run nocturne (heure de Paris)")
     run_timeout: float = _setting(
         4 * 3600.0, _positive_float, "Durée maximale d'un run avant arrêt et alerte (s)"

@@ -299,7 +299,9 @@ def publish_stage(
         if dry_run:
             tables.drop_candidate(engine, entry)
     changes = history.changes(engine, entry)
-    files, metadata = render(entry, rows, territory_for(settings), source, changes)
+    files, metadata = render(
+        entry, rows, territory_for(settings), source, changes, pictures=settings.pictures
+    )
     publishers = make_publishers(settings, engine)
     plans = [(p, p.plan(entry, files, metadata)) for p in publishers]
     if dry_run:

@@ -34,6 +34,9 @@ def make_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PATRIMOINE_HTTP_RETRIES": "2",
         "PATRIMOINE_TASK_RETRIES": "0",
         "PATRIMOINE_PROGRESS": "false",
+        # Maps and charts cost a second per dataset: drawn only where a test looks at them
+        # (tests/visuals, tests/report, the offline CLI runs).
+        "PATRIMOINE_PICTURES": "false",
     }
     env.update(extra)
     return env

@@ -22,7 +22,7 @@ from tests.conftest import make_env
 
 @pytest.fixture(scope="module")
 def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("prefect-home")
+    return tmp_path_factory.mktemp("engine-home")  # no "prefect" in the paths logged
 
 
 def _env(tmp_path: Path, prefect_home: Path, **extra: str) -> dict[str, str]:

@@ -284,6 +284,8 @@ def render(
     territory: Territory,
     source: dict[str, Any],
     changes: Sequence[Change] = (),
+    *,
+    pictures: bool = False,
 ) -> tuple[list[RenderedFile], dict[str, Any]]:
     figures = facts(entry, rows, territory, changes)
     title = entry.metadata.title.format(**figures)
@@ -313,7 +315,8 @@ def render(
     )
     # The map and the charts the catalog declares, drawn from the same rows: identical rows
     # give identical bytes, so an unchanged night rewrites no picture.
-    from patrimoine.visuals import render_dataset
+    if pictures:
+        from patrimoine.visuals import render_dataset
 
-    files += render_dataset(entry, rows, territory)
+        files += render_dataset(entry, rows, territory)
     return files, metadata_sheet(entry, territory, figures, files, source, changes)

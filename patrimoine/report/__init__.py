@@ -42,7 +42,8 @@ def after_run(
         log.error("rapport du run non écrit : erreur inattendue (%s: %s)", type(exc).__name__, exc)
     if not dry_run:
         try:
-            territory_page.write(settings)  # before the home page, which links to it
+            if settings.pictures:
+                territory_page.write(settings)  # before the home page, which links to it
         except Exception as exc:
             log.error(
                 "page du territoire non écrite : erreur inattendue (%s: %s)",

@@ -32,14 +32,6 @@ from tests.samples.merimee import MERIMEE_HEADER, sample_rows
 from tests.servers import UpstreamServer, clermont_communes
 
 FILES = {f"{NAME}.csv", f"{NAME}.geojson", "changelog.csv", "metadata.json"}
-PICTURES = {
-    "carte.png",
-    "carte.html",
-    "graphique-1-protections-par-decennie-depuis-1840.png",
-    "graphique-2-monuments-par-siecle-de-construction.png",
-    "graphique-3-monuments-historiques-par-commune.png",
-}
-"""The map, its page and the charts the catalog declares (tests/visuals checks them)."""
 
 
 def test_another_territory_publishes_exactly_its_notices(
@@ -49,7 +41,7 @@ def test_another_territory_publishes_exactly_its_notices(
     (outcome,) = refresh_many(settings, [NAME])
     assert outcome.status == "updated", outcome.error
     expected = sorted(r["Reference"] for r in aube_rows())
-    assert set(published(settings)) == FILES | PICTURES
+    assert set(published(settings)) == FILES  # PATRIMOINE_PICTURES=false in tests
     assert [r["reference"] for r in published_csv(settings)] == expected
     sheet = json.loads(published(settings)["metadata.json"])
     assert sheet["titre"] == "Monuments historiques – CC de Brienne (test)"

@@ -93,6 +93,9 @@ def test_a_dataset_without_coordinates_publishes_no_geojson(tmp_path: Path) -> N
         **{
             '[geometry]\nlatitude = "latitude"\nlongitude = "longitude"\n': "[geometry]\n",
             'suspect = "coordonnees_douteuses"\n': "",
+            # No coordinates, no map: its declaration goes too (the catalog refuses it).
+            '[visuals.map]\ncategory = "statut_protection"\n'
+            'popup = ["reference", "titre", "commune", "lien_pop"]\n': "",
         },
     )
     entry = load_catalog(catalog)[NAME]

@@ -28,7 +28,7 @@ class OfflineRun:
 
 
 def offline_run(root: Path) -> OfflineRun:
-    settings = make_settings(root, PATRIMOINE_OFFLINE="true")
+    settings = make_settings(root, PATRIMOINE_OFFLINE="true", PATRIMOINE_PICTURES="true")
     names = sorted(load_catalog(settings.catalog_dir))
     return OfflineRun(settings, refresh_many(settings, names))
 

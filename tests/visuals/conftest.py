@@ -23,7 +23,7 @@ Datasets = list[tuple[DatasetEntry, Sequence[Sequence[Any]]]]
 def offline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Datasets, Territory]:
     """Every catalog dataset refreshed from the bundled snapshot, read back from staging."""
     tmp: Path = tmp_path_factory.mktemp("visuals")
-    settings = make_settings(tmp, PATRIMOINE_OFFLINE="true")
+    settings = make_settings(tmp, PATRIMOINE_OFFLINE="true", PATRIMOINE_PICTURES="true")
     catalog = load_catalog(PROJECT_DIR / "catalog")
     outcomes = refresh_many(settings, list(catalog))
     assert all(o.status == "updated" for o in outcomes), [o.error for o in outcomes]
