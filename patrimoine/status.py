@@ -60,12 +60,29 @@ class DatasetStatus:
         return age > timedelta(days=self.max_age_days)
 
 
+STATUS_LABELS = {
+    "updated": "mis à jour",
+    "unchanged": "inchangé",
+    "held": "à confirmer",
+    "failed": "en échec",
+    "skipped": "ignoré (un autre run était en cours)",
+    "unconfigured": "non configuré",
+    "dry-run": "simulation",
+    "interrupted": "interrompu",
+}
+"""A run's status as a sentence says it (reports, digests)."""
+
+
 def validation_summary(details: dict[str, Any]) -> str | None:
     """One French phrase for the validation outcome stored in a run's details."""
     stored = details.get("validation")
     if not stored:
         return None
-    report = ValidationReport.from_dict(stored)
+    return report_summary(ValidationReport.from_dict(stored))
+
+
+def report_summary(report: ValidationReport) -> str:
+    """One French phrase for a validation report: blocked, or passed with its problems."""
     if report.blocking:
         return f"bloquée ({len(report.blocking)} contrôle(s) bloquant(s))"
     parts = []

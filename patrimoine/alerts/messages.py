@@ -14,6 +14,7 @@ from datetime import datetime
 
 from patrimoine.alerts.facts import DatasetFacts, Published
 from patrimoine.pipeline import STAGE_LABELS, Outcome
+from patrimoine.status import STATUS_LABELS
 from patrimoine.times import paris_text
 
 PREFIX = "[patrimoine]"
@@ -199,17 +200,6 @@ def crashed(
     return Message(subject, "\n".join(lines), short, "crashed")
 
 
-_DIGEST_STATUS = {
-    "updated": "mis à jour",
-    "unchanged": "inchangé",
-    "held": "à confirmer",
-    "failed": "en échec",
-    "skipped": "ignoré (un autre run était en cours)",
-    "unconfigured": "non configuré",
-    "dry-run": "simulation",
-}
-
-
 def digest(
     outcomes: Sequence[Outcome],
     *,
@@ -221,13 +211,13 @@ def digest(
     """After a nightly run: per dataset, what changed and what was published."""
     counts: dict[str, int] = {}
     for outcome in outcomes:
-        label = _DIGEST_STATUS.get(outcome.status, outcome.status)
+        label = STATUS_LABELS.get(outcome.status, outcome.status)
         counts[label] = counts.get(label, 0) + 1
     tally = ", ".join(f"{n} {label}" for label, n in counts.items())
     subject = f"{PREFIX} Bilan du run nocturne du {paris_text(when)} : {tally}"
     lines = [f"Bilan du run nocturne du {paris_text(when)} ({len(outcomes)} jeux) :", ""]
     for outcome in outcomes:
-        label = _DIGEST_STATUS.get(outcome.status, outcome.status)
+        label = STATUS_LABELS.get(outcome.status, outcome.status)
         line = f"- {outcome.dataset} : {label}"
         diff = outcome.diff
         if outcome.status in ("updated", "unchanged", "held") and diff:

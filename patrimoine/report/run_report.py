@@ -27,6 +27,7 @@ from patrimoine.pipeline import STAGE_LABELS, Outcome
 from patrimoine.report.html import data_uri, e, page, write_if_changed
 from patrimoine.staging import history, ledger
 from patrimoine.staging.history import Change
+from patrimoine.status import STATUS_LABELS, report_summary
 from patrimoine.times import paris, paris_text
 from patrimoine.validation.report import LEVEL_LABELS, ROW, Problem, ValidationReport
 
@@ -41,16 +42,6 @@ MAX_CHANGES = 200
 MAX_KEYS = 100
 """Identifiers shown per failed check."""
 
-STATUS_LABELS = {
-    "updated": "mis à jour",
-    "unchanged": "inchangé",
-    "held": "à confirmer",
-    "failed": "en échec",
-    "skipped": "ignoré (un autre run était en cours)",
-    "unconfigured": "non configuré",
-    "dry-run": "simulation",
-    "interrupted": "interrompu",
-}
 MAP_FILE = "carte.png"
 CHART_GLOB = "graphique-*.png"
 
@@ -92,17 +83,7 @@ class DatasetReport:
     @property
     def validation_label(self) -> str:
         report = self.validation
-        if report is None:
-            return "non évaluée"
-        if report.blocking:
-            return f"bloquée ({len(report.blocking)} contrôle(s) bloquant(s))"
-        parts = []
-        quarantined = sum(len(p.keys) for p in report.row_problems)
-        if quarantined:
-            parts.append(f"{quarantined} ligne(s) en quarantaine")
-        if report.warnings:
-            parts.append(f"{len(report.warnings)} avertissement(s)")
-        return "réussie" + (f" ({', '.join(parts)})" if parts else "")
+        return "non évaluée" if report is None else report_summary(report)
 
 
 @dataclass
