@@ -49,6 +49,21 @@ def test_refresh_all_offline_then_unchanged(patrimoine_env: dict[str, str]) -> N
 
     assert {o.status for o in refresh_all(offline=True)} == {"unchanged"}
 
+    # The run's report is attached to the flow run as Prefect artifacts (markdown, table).
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    kinds = {a.key: a.type for a in found}
+    assert kinds == {"rapport-du-run": "markdown", "bilan-des-jeux": "table"}
+    (markdown,) = [a for a in found if a.type == "markdown"]
+    assert NAME in str(markdown.data) and "mis à jour" in str(markdown.data)
+
 
 def test_a_failing_dataset_fails_the_flow_after_running(
     patrimoine_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
