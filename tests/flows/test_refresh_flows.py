@@ -53,11 +53,11 @@ def test_refresh_all_offline_then_unchanged(patrimoine_env: dict[str, str]) -> N
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
+    run_id = state.state_details.flow_run_id
+    assert run_id is not None
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
-            )
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
         )
     kinds = {a.key: a.type for a in found}
     assert kinds == {"rapport-du-run": "markdown", "bilan-des-jeux": "table"}
