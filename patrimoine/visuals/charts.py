@@ -72,22 +72,29 @@ def _empty(ax: Axes) -> None:
     ax.set_axis_off()
 
 
-def _vertical_bars(ax: Axes, data: ChartData) -> None:
+def _stacked(ax: Axes, data: ChartData, *, horizontal: bool) -> range:
+    """One bar per label, the series stacked, each with its colour and hatch."""
     positions = range(len(data.labels))
-    bottom = [0.0] * len(data.labels)
+    base = [0.0] * len(data.labels)
     for i, (name, values) in enumerate(data.series):
         colour, hatch = style(i)
-        ax.bar(
-            positions,
-            values,
-            bottom=bottom,
-            label=name or None,
-            color=colour,
-            hatch=hatch,
-            edgecolor=EDGE,
-            linewidth=0.6,
-        )
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        look: dict[str, Any] = {
+            "label": name or None,
+            "color": colour,
+            "hatch": hatch,
+            "edgecolor": EDGE,
+            "linewidth": 0.6,
+        }
+        if horizontal:
+            ax.barh(positions, values, left=base, **look)
+        else:
+            ax.bar(positions, values, bottom=base, **look)
+        base = [b + v for b, v in zip(base, values, strict=True)]
+    return positions
+
+
+def _vertical_bars(ax: Axes, data: ChartData) -> None:
+    positions = _stacked(ax, data, horizontal=False)
     ax.set_xticks(list(positions), data.labels)
     if len(data.labels) > 12:
         ax.tick_params(axis="x", labelrotation=60)
@@ -101,21 +108,7 @@ def _vertical_bars(ax: Axes, data: ChartData) -> None:
 
 
 def _horizontal_bars(ax: Axes, data: ChartData) -> None:
-    positions = range(len(data.labels))
-    left = [0.0] * len(data.labels)
-    for i, (name, values) in enumerate(data.series):
-        colour, hatch = style(i)
-        ax.barh(
-            positions,
-            values,
-            left=left,
-            label=name or None,
-            color=colour,
-            hatch=hatch,
-            edgecolor=EDGE,
-            linewidth=0.6,
-        )
-        left = [b + v for b, v in zip(left, values, strict=True)]
+    positions = _stacked(ax, data, horizontal=True)
     ax.set_yticks(list(positions), data.labels)
     ax.invert_yaxis()  # the largest first, at the top
     _number_axis(ax, "x")
