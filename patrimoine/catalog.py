@@ -307,6 +307,16 @@ def _check_geometry(entry: DatasetEntry, where: str) -> None:
         raise CatalogError(f"{where} [geometry] : latitude et longitude vont ensemble")
 
 
+def declared_table(raw: Any, allowed: Iterable[str], where: str, shape: str) -> dict[str, Any]:
+    """A catalog declaration that must be a table of known keys (``shape`` shows one)."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} : attendu une table {shape}")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise CatalogError(f"{where} : clé(s) inconnue(s) {', '.join(unknown)}")
+    return raw
+
+
 def _optional_text(spec: dict[str, Any], key: str, where: str) -> str | None:
     value = spec.get(key)
     if value is not None and not (isinstance(value, str) and value):
@@ -315,11 +325,7 @@ def _optional_text(spec: dict[str, Any], key: str, where: str) -> str | None:
 
 
 def _chart(raw: Any, where: str) -> ChartSpec:
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{where} : attendu une table (title, kind, column…)")
-    extra = sorted(set(raw) - _CHART_KEYS)
-    if extra:
-        raise CatalogError(f"{where} : clé(s) inconnue(s) {', '.join(extra)}")
+    raw = declared_table(raw, _CHART_KEYS, where, "(title, kind, column…)")
     title, kind, column = (_require(raw, k, where) for k in ("title", "kind", "column"))
     if kind not in CHART_KINDS:
         raise CatalogError(

@@ -58,7 +58,7 @@ from defusedxml import DefusedXmlException
 from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
-from patrimoine.catalog import DatasetEntry
+from patrimoine.catalog import DatasetEntry, declared_table
 from patrimoine.config import Settings
 from patrimoine.errors import CatalogError, HTTPStatusError, SourceError
 from patrimoine.http import HttpClient
@@ -747,11 +747,7 @@ def layer_specs(entry: DatasetEntry) -> list[LayerSpec]:
 
 
 def _layer_spec(layer: Any, where: str) -> LayerSpec:
-    if not isinstance(layer, dict):
-        raise CatalogError(f"{where} : attendu une table {{ key = …, keywords = […] }}")
-    unknown = sorted(set(layer) - LAYER_KEYS)
-    if unknown:
-        raise CatalogError(f"{where} : clé(s) inconnue(s) {', '.join(unknown)}")
+    layer = declared_table(layer, LAYER_KEYS, where, "{ key = …, keywords = […] }")
     keywords = layer.get("keywords")
     if isinstance(keywords, str):
         keywords = [keywords]
