@@ -197,6 +197,23 @@ def _optional_url(value: str) -> str:
     return _url(value) if value.strip() else ""
 
 
+_TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+
+
+def _tiles_url(value: str) -> str:
+    """A tile URL template (``https://tuiles.exemple.fr/{z}/{x}/{y}.png``) or empty."""
+    if not value.strip():
+        return ""
+    _url(value.strip())
+    missing = [p for p in _TILE_PLACEHOLDERS if p not in value]
+    if missing:
+        raise ValueError(
+            f"« {value} » : un modèle d'URL de tuiles doit contenir {{z}}, {{x}} et {{y}} "
+            f"(manque {', '.join(missing)})"
+        )
+    return value.strip()
+
+
 def _setting(
     default: Any,
     parse: Callable[[str], Any],
@@ -297,6 +314,21 @@ class Settings:
     alert_digest: bool = _setting(False, _bool, "Envoyer un bilan après chaque run nocturne")
     pictures: bool = _setting(
         True, _bool, "Dessiner les cartes et graphiques des jeux (et la page du territoire)"
+    )
+    map_tiles_url: str = _setting(
+        "",
+        _tiles_url,
+        "Fond de carte des pages interactives : modèle d'URL de tuiles {z}/{x}/{y} "
+        "(vide : contours des communes seuls, sans réseau)",
+    )
+    map_tiles_attribution: str = _setting(
+        "", str, "Mention du fond de carte (par exemple « © les contributeurs d'OpenStreetMap »)"
+    )
+    public_url: str = _setting(
+        "",
+        _optional_url,
+        "Adresse publique du portail local ; si donnée, la page du territoire est déclarée "
+        "en réutilisation sur data.gouv.fr",
     )
     nightly_time: str = _setting("02:30", _clock_time, "Heure du run nocturne (heure de Paris)")
     run_timeout: float = _setting(

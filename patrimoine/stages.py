@@ -300,22 +300,40 @@ def publish_stage(
             tables.drop_candidate(engine, entry)
     changes = history.changes(engine, entry)
     files, metadata = render(
-        entry, rows, territory_for(settings), source, changes, pictures=settings.pictures
+        entry,
+        rows,
+        territory_for(settings),
+        source,
+        changes,
+        pictures=settings.pictures,
+        map_tiles_url=settings.map_tiles_url,
+        map_tiles_attribution=settings.map_tiles_attribution,
     )
     publishers = make_publishers(settings, engine)
-    plans = [(p, p.plan(entry, files, metadata)) for p in publishers]
-    if dry_run:
-        results = [
-            (
-                p.name,
-                PublicationResult(
-                    entry.name, p.name, plan.unchanged, plan.actions, plan.target, {"dry_run": True}
-                ),
-            )
-            for p, plan in plans
-        ]
-        return combined(results)
-    result = combined([(p.name, p.apply(entry, plan, files, metadata)) for p, plan in plans])
+    try:
+        plans = [(p, p.plan(entry, files, metadata)) for p in publishers]
+        if dry_run:
+            results = [
+                (
+                    p.name,
+                    PublicationResult(
+                        entry.name,
+                        p.name,
+                        plan.unchanged,
+                        plan.actions,
+                        plan.target,
+                        {"dry_run": True},
+                    ),
+                )
+                for p, plan in plans
+            ]
+            return combined(results)
+        result = combined([(p.name, p.apply(entry, plan, files, metadata)) for p, plan in plans])
+    finally:
+        for publisher in publishers:  # a long-lived worker must not keep their connections
+            close = getattr(publisher, "close", None)
+            if callable(close):
+                close()
     result.details["output_checksum"] = files[0].sha256
     result.details["rows"] = len(rows)
     return result

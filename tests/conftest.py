@@ -16,12 +16,25 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 from patrimoine.config import PROJECT_DIR, Settings, load_settings
+from patrimoine.sandbox.datagouv_portal import DatagouvPortal
 from tests.servers import UpstreamServer
 
 PG_URL = os.environ.get(
     "PATRIMOINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SNAPSHOT_DIR = PROJECT_DIR / "snapshot"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Enable PostGIS once, before parallel workers could race to create the extension."""
+    if hasattr(session.config, "workerinput") or _postgres_reachable():
+        return
+    import psycopg
+
+    with contextlib.suppress(Exception):
+        plain = PG_URL.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
 
 
 def make_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -73,6 +86,14 @@ def snapshot_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "snapshot"
     shutil.copytree(PROJECT_DIR / "snapshot", copy)
     return copy
+
+
+@pytest.fixture
+def datagouv_portal() -> Iterator[DatagouvPortal]:
+    """The local data.gouv.fr (the portal sandbox), fresh per test; must end without errors."""
+    with DatagouvPortal() as server:
+        yield server
+    assert not server.errors, server.errors
 
 
 @pytest.fixture

@@ -286,7 +286,12 @@ def render(
     changes: Sequence[Change] = (),
     *,
     pictures: bool = False,
+    map_tiles_url: str | None = None,
+    map_tiles_attribution: str | None = None,
 ) -> tuple[list[RenderedFile], dict[str, Any]]:
+    """Every file of a dataset and its metadata sheet; ``map_tiles_url`` and
+    ``map_tiles_attribution`` (the settings of the same names) put a background under the
+    interactive map only, never under the PNG one."""
     figures = facts(entry, rows, territory, changes)
     title = entry.metadata.title.format(**figures)
     files = [
@@ -316,7 +321,8 @@ def render(
     # The map and the charts the catalog declares, drawn from the same rows: identical rows
     # give identical bytes, so an unchanged night rewrites no picture.
     if pictures:
-        from patrimoine.visuals import render_dataset
+        from patrimoine.visuals import Tiles, render_dataset
 
-        files += render_dataset(entry, rows, territory)
+        tiles = Tiles.of(map_tiles_url, map_tiles_attribution)
+        files += render_dataset(entry, rows, territory, tiles=tiles)
     return files, metadata_sheet(entry, territory, figures, files, source, changes)

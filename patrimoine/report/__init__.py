@@ -25,31 +25,25 @@ def after_run(
     dry_run: bool = False,
     when: datetime | None = None,
 ) -> Path | None:
-    """Write the run report, the Prefect artifacts and the home page; the report's path.
+    """Write the territory page (and declare it), the run report, the Prefect artifacts
+    and the home page; the report's path.
 
     A dry run gets its report too, marked « simulation », but neither ``dernier.html`` nor
     the home page follow it: it published nothing.
     """
-    from patrimoine.report import artifacts, home, run_report, territory_page
+    from patrimoine.publish import territory
+    from patrimoine.report import artifacts, home, run_report
 
+    shared = territory.publish(settings, dry_run=dry_run)  # never raises
     path: Path | None = None
     try:
-        report = run_report.build(settings, outcomes, dry_run=dry_run, when=when)
+        report = run_report.build(settings, outcomes, dry_run=dry_run, when=when, shared=shared)
         path = run_report.write(settings, report)
         log.info("rapport du run : %s", path)
         artifacts.publish(report, path)
     except Exception as exc:
         log.error("rapport du run non écrit : erreur inattendue (%s: %s)", type(exc).__name__, exc)
     if not dry_run:
-        try:
-            if settings.pictures:
-                territory_page.write(settings)  # before the home page, which links to it
-        except Exception as exc:
-            log.error(
-                "page du territoire non écrite : erreur inattendue (%s: %s)",
-                type(exc).__name__,
-                exc,
-            )
         try:
             home.write(settings)
         except Exception as exc:

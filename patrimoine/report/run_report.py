@@ -24,6 +24,7 @@ from patrimoine.alerts.redact import redact
 from patrimoine.catalog import DatasetEntry, load_catalog
 from patrimoine.config import Settings
 from patrimoine.pipeline import STAGE_LABELS, Outcome
+from patrimoine.publish.territory import TerritoryOutcome
 from patrimoine.report.html import data_uri, e, page, write_if_changed
 from patrimoine.staging import history, ledger
 from patrimoine.staging.history import Change
@@ -44,6 +45,7 @@ MAX_KEYS = 100
 
 MAP_FILE = "carte.png"
 CHART_GLOB = "graphique-*.png"
+TERRITORY_MAP = "carte-territoire.png"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class RunReport:
     dry_run: bool
     run_url: str | None
     datasets: list[DatasetReport]
+    shared: list[TerritoryOutcome] = field(default_factory=list)
+    """The territory page and its declarations, after the datasets."""
+    territory_map: Path | None = None
 
     @property
     def title(self) -> str:
@@ -145,9 +150,21 @@ class RunReport:
                 lines += ["", f"**{d.dataset}** : {_md(d.cause)}"]
                 if d.hint:
                     lines.append(f"— que faire : {_md(d.hint)}")
+        if self.shared:
+            lines += [""] + [f"- {_md(_shared_line(t))}" for t in self.shared]
         if report_path is not None:
             lines += ["", f"Rapport complet : `{report_path}`"]
         return "\n".join(lines) + "\n"
+
+
+def _shared_line(outcome: TerritoryOutcome) -> str:
+    """« réutilisation data.gouv.fr : mise à jour (mettre à jour …) », or its error."""
+    line = f"{outcome.target.capitalize()} : {outcome.label}"
+    if outcome.error:
+        return f"{line} — {outcome.error}"
+    if outcome.actions:
+        line += f" ({' ; '.join(outcome.actions)})"
+    return line + (f" — {outcome.location}" if outcome.location else "")
 
 
 def _md(text: str) -> str:
@@ -245,6 +262,7 @@ def build(
     *,
     dry_run: bool = False,
     when: datetime | None = None,
+    shared: Sequence[TerritoryOutcome] = (),
 ) -> RunReport:
     """Gather each dataset's section from its outcome, the ledger and the history."""
     try:
@@ -263,7 +281,14 @@ def build(
         dry_run=dry_run,
         run_url=flow_run_url(),
         datasets=[_dataset(settings, o, catalog.get(o.dataset), engine) for o in outcomes],
+        shared=list(shared),
+        territory_map=_territory_map(settings),
     )
+
+
+def _territory_map(settings: Settings) -> Path | None:
+    path = settings.portal_dir / TERRITORY_MAP
+    return path if settings.pictures and path.is_file() else None
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -393,6 +418,33 @@ def _pictures_html(d: DatasetReport) -> str:
     return "<h3>Carte et graphiques publiés</h3>" + "".join(items) if items else ""
 
 
+def _territory_html(report: RunReport) -> str:
+    """The whole territory's map and what became of its page this run."""
+    if not report.shared and report.territory_map is None:
+        return ""
+    parts = ['<section class="territoire" id="territoire">', "<h2>Le territoire</h2>"]
+    if report.shared:
+        items = []
+        for t in report.shared:
+            text = e(_shared_line(t))
+            css = "erreur" if t.status == "failed" else ""
+            items.append(f'<li class="{css}">{text}</li>' if css else f"<li>{text}</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    if report.territory_map is not None:
+        try:
+            src = data_uri(report.territory_map)
+        except OSError:
+            src = ""
+        if src:
+            label = f"Carte du patrimoine de {report.territory}"
+            parts.append(
+                f'<figure><img class="carte" src="{src}" alt="{e(label)}">'
+                f"<figcaption>{e(label)}</figcaption></figure>"
+            )
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def _section(d: DatasetReport) -> str:
     parts = [
         f'<section class="jeu" id="{e(d.dataset)}">',
@@ -434,6 +486,7 @@ def _body(report: RunReport) -> str:
         )
     main.append("<h2>Bilan par jeu de données</h2>")
     main.append(_summary_table(report))
+    main.append(_territory_html(report))
     main += [_section(d) for d in report.datasets]
     main.append("</main>")
     footer = (

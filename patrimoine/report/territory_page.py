@@ -16,10 +16,13 @@ from patrimoine.report.html import write_if_changed
 
 
 def write(settings: Settings) -> list[str]:
-    """Write ``territoire.html``, ``carte-territoire.png`` and ``static/``; the names written."""
+    """Write ``territoire.html``, ``carte-territoire.png`` and ``static/``; the names written.
+
+    The page's background tiles come from ``map_tiles_url`` / ``map_tiles_attribution``
+    (none by default: the page needs no network); the PNG never uses them."""
     from patrimoine.stages import engine_for, territory_for
     from patrimoine.staging import tables
-    from patrimoine.visuals import render_territory, static_files
+    from patrimoine.visuals import Tiles, render_territory, static_files
 
     engine = engine_for(settings)
     territory = territory_for(settings)
@@ -28,8 +31,9 @@ def write(settings: Settings) -> list[str]:
         name = tables.staged_name(entry)
         if tables.table_exists(engine, name):
             datasets.append((entry, tables.read_rows(engine, entry, name)))
+    tiles = Tiles.of(settings.map_tiles_url, settings.map_tiles_attribution)
     written = []
-    for file in [*static_files(), *render_territory(datasets, territory)]:
+    for file in [*static_files(), *render_territory(datasets, territory, tiles=tiles)]:
         if write_if_changed(settings.portal_dir / file.name, file.content):
             written.append(file.name)
     return written

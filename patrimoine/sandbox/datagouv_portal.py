@@ -36,6 +36,9 @@ from patrimoine.sandbox.datagouv_state import (
     ALLOWED_EXTENSIONS,
     LICENSES,
     READ_ONLY_MESSAGE,
+    REUSE_DELETED,
+    REUSE_TOPICS,
+    REUSE_TYPES,
     Answer,
     PortalState,
     Refused,
@@ -113,6 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     timeout = 30
+    disable_nagle_algorithm = True  # else each answer's body waits ~40 ms for a delayed ACK
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox prints its own French lines."""
@@ -252,6 +256,8 @@ class DatagouvPortal:
         if status == 413:
             body = PROXY_413.encode()
             headers.setdefault("Content-Type", "text/html")
+        elif status == 410 and "reuses" in path:  # udata words it per object kind
+            body = json.dumps({"message": REUSE_DELETED}).encode()
         else:
             body = json.dumps(DEFAULT_FAULT_BODIES.get(status, {"message": "Error"})).encode()
             headers.setdefault("Content-Type", "application/json")
@@ -306,7 +312,7 @@ class DatagouvPortal:
 
     # -- dispatch ---------------------------------------------------------------------
     def _route_table(self) -> list[Route]:
-        ds, rid = r"(?P<ds>[^/]+)", r"(?P<rid>[^/]+)"
+        ds, rid, reuse = r"(?P<ds>[^/]+)", r"(?P<rid>[^/]+)", r"(?P<reuse>[^/]+)"
         table: list[tuple[str, str, Callable[..., Answer]]] = [
             ("GET", r"/", self._page),
             ("GET", r"/api/1/me/", self._me),
@@ -325,8 +331,18 @@ class DatagouvPortal:
             ("PUT", rf"/api/1/datasets/{ds}/resources/{rid}/", self._put_resource),
             ("DELETE", rf"/api/1/datasets/{ds}/resources/{rid}/", self._delete_resource),
             ("POST", rf"/api/1/datasets/{ds}/resources/{rid}/upload/", self._upload),
+            ("GET", r"/api/1/reuses/types/", self._reuse_types),
+            ("GET", r"/api/1/reuses/topics/", self._reuse_topics),
+            ("GET", r"/api/1/reuses/", self._reuses),
+            ("POST", r"/api/1/reuses/", self._create_reuse),
+            ("GET", rf"/api/1/reuses/{reuse}/", self._get_reuse),
+            ("PUT", rf"/api/1/reuses/{reuse}/", self._put_reuse),
+            ("DELETE", rf"/api/1/reuses/{reuse}/", self._delete_reuse),
+            ("POST", rf"/api/1/reuses/{reuse}/datasets/", self._reuse_dataset),
+            ("POST", rf"/api/1/reuses/{reuse}/image/", self._reuse_image),
             ("GET", r"/files/(?P<key>.+)", self._file),
             ("GET", r"/datasets/(?P<ds>[^/]+)/", self._dataset_page),
+            ("GET", rf"/reuses/{reuse}/", self._reuse_page),
         ]
         return [(m, re.compile(p), h) for m, p, h in table]
 
@@ -346,7 +362,8 @@ class DatagouvPortal:
             except Refused as refused:
                 answer = refused.answer
                 if answer.status == 308:
-                    ident = match.groupdict()["ds"]
+                    groups = match.groupdict()
+                    ident = groups.get("ds") or groups["reuse"]
                     new = path.replace(f"/{ident}/", f"/{answer.headers['Location']}/", 1)
                     return Answer(308, None, {"Location": new + (f"?{query}" if query else "")})
                 return answer
@@ -408,6 +425,37 @@ class DatagouvPortal:
     def _delete_resource(self, call: _Call, ds: str, rid: str) -> Answer:
         return self.state.delete_resource(ds, rid, call.user)
 
+    def _reuse_types(self, call: _Call) -> Answer:
+        return Answer(200, [{"id": k, "label": v} for k, v in REUSE_TYPES.items()])
+
+    def _reuse_topics(self, call: _Call) -> Answer:
+        return Answer(200, [{"id": k, "label": v} for k, v in REUSE_TOPICS.items()])
+
+    def _reuses(self, call: _Call) -> Answer:
+        return self.state.reuse_listing(call.user, call.query)
+
+    def _create_reuse(self, call: _Call) -> Answer:
+        return self.state.create_reuse(call.json(), self.state.require(call.user))
+
+    def _get_reuse(self, call: _Call, reuse: str) -> Answer:
+        with self.state.lock:
+            return Answer(200, self.state.reuse_view(self.state.find_reuse(reuse, call.user)))
+
+    def _put_reuse(self, call: _Call, reuse: str) -> Answer:
+        self.state.require(call.user)  # a 401 before the Content-Type check, like datasets
+        return self.state.update_reuse(reuse, call.json(), call.user)
+
+    def _delete_reuse(self, call: _Call, reuse: str) -> Answer:
+        return self.state.delete_reuse(reuse, call.user)
+
+    def _reuse_dataset(self, call: _Call, reuse: str) -> Answer:
+        self.state.require(call.user)
+        return self.state.add_reuse_dataset(reuse, call.json(), call.user)
+
+    def _reuse_image(self, call: _Call, reuse: str) -> Answer:
+        _, files = parse_form(call.headers.get("Content-Type", ""), call.body)
+        return self.state.reuse_image(reuse, files, call.user)
+
     def _permalink(self, call: _Call, rid: str) -> Answer:
         with self.state.lock:
             resource = self.state.find_resource(rid)
@@ -429,16 +477,23 @@ class DatagouvPortal:
             dataset = self.state.find(ds, call.user)
         return Answer(302, None, {"Location": f"/#{dataset['id']}"})
 
+    def _reuse_page(self, call: _Call, reuse: str) -> Answer:
+        """A reuse's web page (its ``page`` field): its block on ``/``."""
+        with self.state.lock:
+            found = self.state.find_reuse(reuse, call.user)
+        return Answer(302, None, {"Location": f"/#{found['id']}"})
+
     def _page(self, call: _Call) -> Answer:
         return Answer(
             200, self.page().encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}
         )
 
     def page(self) -> str:
-        """The French page at ``/``: every dataset, its resources, ids and permalinks."""
+        """The French page at ``/``: every dataset, its resources, ids and permalinks; reuses."""
         esc = html.escape
         with self.state.lock:
             datasets = list(self.state.datasets.values())
+            reuses = [self.state.reuse_view(r) for r in self.state.reuses.values()]
         blocks = []
         for d in datasets:
             flags = [
@@ -470,14 +525,43 @@ class DatagouvPortal:
                 f"{rows}</table></section>"
             )
         body = "".join(blocks) or "<p>Aucun jeu de données publié pour l'instant.</p>"
+        body += "<h2>Réutilisations</h2>" + (
+            "".join(self._reuse_block(r) for r in reuses)
+            or "<p>Aucune réutilisation pour l'instant.</p>"
+        )
         return (
             '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
             "<title>data.gouv.fr local (bac à sable)</title>"
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left}</style></head>"
             f"<body><h1>data.gouv.fr local (bac à sable)</h1>"
-            f"<p>{len(datasets)} jeu(x) de données. API : <code>{esc(self.url)}/api/1/</code>, "
+            f"<p>{len(datasets)} jeu(x) de données, {len(reuses)} réutilisation(s). "
+            f"API : <code>{esc(self.url)}/api/1/</code>, "
             f"organisation <code>{esc(self.organization)}</code>.</p>{body}</body></html>"
+        )
+
+    @staticmethod
+    def _reuse_block(reuse: dict[str, Any]) -> str:
+        esc = html.escape
+        flags = [
+            label
+            for label, on in (("privée", reuse["private"]), ("supprimée", reuse["deleted"]))
+            if on
+        ]
+        used = "".join(
+            f'<li><a href="/#{esc(d["id"])}">{esc(d["title"])}</a> '
+            f"(<code>{esc(d['id'])}</code>)</li>"
+            for d in reuse["datasets"]
+        )
+        image = f' — <a href="{esc(reuse["image"])}">image</a>' if reuse["image"] else ""
+        return (
+            f'<section id="{esc(reuse["id"])}"><h3>{esc(reuse["title"])}</h3>'
+            f"<p>Identifiant : <code>{esc(reuse['id'])}</code> — slug : <code>"
+            f"{esc(reuse['slug'])}</code> — {esc(reuse['type'])}, {esc(reuse['topic'])}"
+            f"{' — ' + ', '.join(flags) if flags else ''} — "
+            f'<a href="{esc(reuse["url"])}">{esc(reuse["url"])}</a>{image} — '
+            f'<a href="/api/1/reuses/{esc(reuse["id"])}/">API</a></p>'
+            f"<p>Jeux de données utilisés :</p><ul>{used or '<li>aucun</li>'}</ul></section>"
         )
 
 

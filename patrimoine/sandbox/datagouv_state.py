@@ -175,6 +175,44 @@ RESOURCE_TYPES = frozenset({"main", "documentation", "update", "api", "code", "o
 PROTECTED = ("filetype", "url", "checksum", "filesize", "mime", "format")
 """Ignored on a PUT of a hosted resource: they describe the file actually stored."""
 TAG_MIN, TAG_MAX = 3, 96
+REUSE_TYPES = {
+    "api": "API",
+    "application": "Application",
+    "idea": "Idea",
+    "news_article": "News Article",
+    "paper": "Paper",
+    "post": "Post",
+    "visualization": "Visualization",
+    "hardware": "Hardware",
+}
+REUSE_TOPICS = {
+    "health": "Health",
+    "transport_and_mobility": "Transport and mobility",
+    "housing_and_development": "Housing and development",
+    "food_and_agriculture": "Food and agriculture",
+    "culture_and_recreation": "Culture and recreation",
+    "economy_and_business": "Economy and business",
+    "environment_and_energy": "Environment and energy",
+    "work_and_training": "Work and training",
+    "politics_and_public_life": "Politics and public life",
+    "safety_and_security": "Safety and security",
+    "education_and_research": "Education and research",
+    "society_and_demography": "Society and demography",
+    "law_and_justice": "Law and justice",
+    "open_data_tools": "Open data tools",
+    "others": "Others",
+}
+IMAGE_MAGIC: tuple[tuple[str, str, Callable[[bytes], bool]], ...] = (
+    ("png", "image/png", lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("jpg", "image/jpeg", lambda b: b.startswith(b"\xff\xd8\xff")),
+    ("webp", "image/webp", lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
+)
+"""Image formats a reuse accepts, told by their first bytes (the file name proves nothing)."""
+OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+HTTP_URL = re.compile(r"https?://[^\s/?#]+\S*")
+REUSE_DELETED = "This reuse has been deleted"
+BAD_IMAGE = "Unsupported image format: expected PNG, JPEG or WEBP"
+NO_EDIT = "You do not have the permission to modify that object."
 READ_ONLY_MESSAGE = "Due to security reasons, the creation of new content is currently disabled."
 
 
@@ -270,6 +308,41 @@ def looks_like_html(content: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
+def page_args(query: dict[str, str]) -> tuple[int, int]:
+    try:
+        page, size = int(query.get("page", "1")), int(query.get("page_size", "20"))
+    except ValueError:
+        raise Refused(400, {"message": "page and page_size must be integers"}) from None
+    if page < 1 or size < 1:
+        raise Refused(400, {"message": "page and page_size must be at least 1"})
+    return page, size
+
+
+def paged(found: list[dict[str, Any]], page: int, size: int) -> Answer:
+    """udata's pager: one page of ``found`` and the links to its neighbours."""
+    start = (page - 1) * size
+    more = start + size < len(found)
+    return Answer(
+        200,
+        {
+            "data": found[start : start + size],
+            "page": page,
+            "page_size": size,
+            "total": len(found),
+            "next_page": f"?page={page + 1}&page_size={size}" if more else None,
+            "previous_page": f"?page={page - 1}&page_size={size}" if page > 1 else None,
+        },
+    )
+
+
+def image_kind(content: bytes) -> tuple[str, str] | None:
+    """Extension and MIME type of a PNG, JPEG or WEBP image, None for anything else."""
+    for ext, mime, test in IMAGE_MAGIC:
+        if test(content):
+            return ext, mime
+    return None
+
+
 class PortalState:
     """Users, organizations, datasets (with their resources), stored files, upload parts.
 
@@ -285,6 +358,9 @@ class PortalState:
         self.organizations: dict[str, dict[str, Any]] = {}
         self.datasets: dict[str, dict[str, Any]] = {}
         self.slugs: dict[str, str] = {}
+        self.reuses: dict[str, dict[str, Any]] = {}
+        """Stored with dataset ids in ``datasets``; :meth:`reuse_view` renders the references."""
+        self.reuse_slugs: dict[str, str] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.parts: dict[str, dict[int, bytes]] = {}
         self.schema_catalog: set[str] | None = None
@@ -345,15 +421,54 @@ class PortalState:
         owner = dataset.get("owner") or {}
         return self.is_member(user, org.get("id")) or bool(user and owner.get("id") == user)
 
+    @staticmethod
+    def _org_ref(org: dict[str, Any] | None) -> dict[str, Any] | None:
+        if org is None:
+            return None
+        return {"class": "Organization", "id": org["id"], "name": org["name"], "slug": org["slug"]}
+
+    def _publisher(self, body: dict[str, Any], user: str) -> dict[str, Any] | None:
+        """The organization a new object is published as; the caller must be a member."""
+        org_id = body.get("organization")
+        if isinstance(org_id, dict):
+            org_id = org_id.get("id")
+        if org_id is not None and not self.is_member(user, org_id):
+            raise Refused(
+                400, {"errors": {"organization": ["Permission denied for this organization"]}}
+            )
+        return self.organizations.get(org_id or "")
+
+    @staticmethod
+    def _same_owner(body: dict[str, Any], current: dict[str, Any]) -> None:
+        """An update may not move an object to another organization (udata has transfers)."""
+        org_id = body.get("organization")
+        if isinstance(org_id, dict):
+            org_id = org_id.get("id")
+        if org_id is not None and org_id != (current.get("organization") or {}).get("id"):
+            raise Refused(
+                400,
+                {
+                    "errors": {
+                        "organization": [
+                            "Cannot change owner after creation. Please use transfer feature."
+                        ]
+                    }
+                },
+            )
+
     # -- datasets ---------------------------------------------------------------------
     def _urls(self, dataset: dict[str, Any]) -> None:
         dataset["uri"] = f"{self.base_url}/api/1/datasets/{dataset['slug']}/"
         dataset["page"] = f"{self.base_url}/datasets/{dataset['slug']}/"
 
-    def _unique_slug(self, title: str, own: str | None = None) -> str:
-        base = slugify(title) or "jeu"
+    def _unique_slug(
+        self, title: str, own: str | None = None, slugs: dict[str, str] | None = None
+    ) -> str:
+        """A free slug of ``title`` among ``slugs`` (datasets' by default; reuses have theirs)."""
+        taken = self.slugs if slugs is None else slugs
+        base = slugify(title) or ("jeu" if slugs is None else "reutilisation")
         slug, n = base, 1
-        while slug in self.slugs and self.slugs[slug] != own:
+        while slug in taken and taken[slug] != own:
             n += 1
             slug = f"{base}-{n}"
         return slug
@@ -379,7 +494,7 @@ class PortalState:
         user = self.require(user)
         dataset = self.find(ident, user)
         if not self.can_edit(user, dataset):
-            raise Refused(403, {"message": "You do not have the permission to modify that object."})
+            raise Refused(403, {"message": NO_EDIT})
         return dataset
 
     def _validated(self, body: Any, *, creating: bool) -> dict[str, Any]:
@@ -470,16 +585,9 @@ class PortalState:
         with self.lock:
             user = self.require(user)
             clean = self._validated(body, creating=True)
-            org_id = body.get("organization")
-            if isinstance(org_id, dict):
-                org_id = org_id.get("id")
-            if org_id is not None and not self.is_member(user, org_id):
-                raise Refused(
-                    400, {"errors": {"organization": ["Permission denied for this organization"]}}
-                )
+            org = self._publisher(body, user)
             moment = iso(now())
             dataset_id = uuid.uuid4().hex[:24]
-            org = self.organizations.get(org_id or "")
             dataset: dict[str, Any] = {
                 "id": dataset_id,
                 "slug": self._unique_slug(clean["title"]),
@@ -494,14 +602,7 @@ class PortalState:
                 "tags": clean.get("tags", []),
                 "private": clean.get("private", False),
                 "extras": clean.get("extras", {}),
-                "organization": None
-                if org is None
-                else {
-                    "class": "Organization",
-                    "id": org["id"],
-                    "name": org["name"],
-                    "slug": org["slug"],
-                },
+                "organization": self._org_ref(org),
                 "owner": None if org is not None else {"class": "User", "id": user},
                 "resources": [],
                 "created_at": moment,
@@ -525,21 +626,7 @@ class PortalState:
                 else:
                     raise Refused(410, {"message": "Dataset has been deleted"})
             clean = self._validated(body, creating=False)
-            org_id = body.get("organization")
-            if isinstance(org_id, dict):
-                org_id = org_id.get("id")
-            current = (dataset.get("organization") or {}).get("id")
-            if org_id is not None and org_id != current:
-                raise Refused(
-                    400,
-                    {
-                        "errors": {
-                            "organization": [
-                                "Cannot change owner after creation. Please use transfer feature."
-                            ]
-                        }
-                    },
-                )
+            self._same_owner(body, dataset)
             if "title" in clean and clean["title"] != dataset["title"]:
                 dataset["slug"] = self._unique_slug(clean["title"], own=dataset["id"])
                 self.slugs[dataset["slug"]] = dataset["id"]
@@ -555,6 +642,9 @@ class PortalState:
             if dataset["deleted"]:
                 raise Refused(410, {"message": "Dataset has been deleted"})
             dataset["deleted"] = iso(now())
+            for reuse in self.reuses.values():  # udata's reverse delete rule PULL
+                if dataset["id"] in reuse["datasets"]:
+                    reuse["datasets"].remove(dataset["id"])
             self._persist()
             return Answer(204)
 
@@ -567,12 +657,7 @@ class PortalState:
     def listing(
         self, user: str | None, query: dict[str, str], organization: str | None = None
     ) -> Answer:
-        try:
-            page, size = int(query.get("page", "1")), int(query.get("page_size", "20"))
-        except ValueError:
-            raise Refused(400, {"message": "page and page_size must be integers"}) from None
-        if page < 1 or size < 1:
-            raise Refused(400, {"message": "page and page_size must be at least 1"})
+        page, size = page_args(query)
         organization = organization or query.get("organization")
         if organization is not None and organization not in self.organizations:
             raise Refused(400, {"message": "Organization arg must be an identifier"})
@@ -584,19 +669,7 @@ class PortalState:
                 and (not d["private"] or self.can_edit(user, d))
                 and (organization is None or (d["organization"] or {}).get("id") == organization)
             ]
-        start = (page - 1) * size
-        more = start + size < len(found)
-        return Answer(
-            200,
-            {
-                "data": found[start : start + size],
-                "page": page,
-                "page_size": size,
-                "total": len(found),
-                "next_page": f"?page={page + 1}&page_size={size}" if more else None,
-                "previous_page": f"?page={page - 1}&page_size={size}" if page > 1 else None,
-            },
-        )
+        return paged(found, page, size)
 
     # -- resources --------------------------------------------------------------------
     @staticmethod
@@ -834,6 +907,264 @@ class PortalState:
             self._persist()
             return Answer(204)
 
+    # -- reuses -----------------------------------------------------------------------
+    def reuse_view(self, reuse: dict[str, Any]) -> dict[str, Any]:
+        """A reuse as the API answers it: references of its (live) datasets, its metrics."""
+        refs = []
+        for dataset_id in reuse["datasets"]:
+            dataset = self.datasets.get(dataset_id)
+            if dataset is None or dataset["deleted"]:
+                continue
+            refs.append({k: dataset[k] for k in ("id", "title", "slug", "uri", "page")})
+        metrics = {"datasets": len(refs), "views": 0, "followers": 0, "discussions": 0}
+        return {**reuse, "datasets": refs, "metrics": metrics}
+
+    def _reuse_urls(self, reuse: dict[str, Any]) -> None:
+        reuse["uri"] = f"{self.base_url}/api/1/reuses/{reuse['id']}/"
+        reuse["page"] = f"{self.base_url}/reuses/{reuse['slug']}/"
+
+    def find_reuse(self, ident: str, user: str | None) -> dict[str, Any]:
+        """Reuse by id or slug: a former slug is a 308, deleted 410 (non-editors), private 404."""
+        reuse = self.reuses.get(ident)
+        if reuse is None:
+            reuse = self.reuses.get(self.reuse_slugs.get(ident) or "")
+            if reuse is not None and reuse["slug"] != ident:
+                raise Refused(308, None, {"Location": reuse["slug"]})
+        if reuse is None:
+            raise Refused(404, {"message": "Not found"})
+        editor = self.can_edit(user, reuse)
+        if reuse["deleted"] and not editor:
+            raise Refused(410, {"message": REUSE_DELETED})
+        if reuse["private"] and not editor:
+            raise Refused(404, {"message": "Not found"})
+        return reuse
+
+    def editable_reuse(self, ident: str, user: str | None) -> dict[str, Any]:
+        user = self.require(user)
+        reuse = self.find_reuse(ident, user)
+        if not self.can_edit(user, reuse):
+            raise Refused(403, {"message": NO_EDIT})
+        return reuse
+
+    def _reuse_fields(self, body: Any, *, own: str | None) -> dict[str, Any]:
+        """Checked fields of a reuse write; ``own`` (the reuse updated) None on creation."""
+        if not isinstance(body, dict):
+            raise Refused(400, {"message": "Wrong payload format, dict expected"})
+        creating = own is None
+        errors: dict[str, Any] = {}
+        clean: dict[str, Any] = {}
+        for name, limit in (("title", 350), ("description", 100_000)):
+            if name in body or creating:
+                value = body.get(name)
+                if not isinstance(value, str) or not value.strip():
+                    errors[name] = ["This field is required."]
+                elif len(value) > limit:
+                    errors[name] = [f"Field cannot be longer than {limit} characters."]
+                else:
+                    clean[name] = value
+        for name, choices in (("type", REUSE_TYPES), ("topic", REUSE_TOPICS)):
+            if name in body or creating:
+                value = body.get(name)
+                if value in (None, ""):
+                    errors[name] = ["This field is required."]
+                elif not isinstance(value, str) or value not in choices:
+                    errors[name] = [f"'{value}' is not a valid choice"]
+                else:
+                    clean[name] = value
+        if "url" in body or creating:
+            url = body.get("url")
+            if not isinstance(url, str) or not url.strip():
+                errors["url"] = ["This field is required."]
+            elif not HTTP_URL.fullmatch(url):
+                errors["url"] = [f'Invalid URL "{url}"']
+            elif any(
+                r["url"] == url and not r["deleted"] and r["id"] != own
+                for r in self.reuses.values()
+            ):
+                errors["url"] = ["This URL is already registered"]
+            else:
+                clean["url"] = url
+        if "datasets" in body:
+            clean["datasets"] = self._reuse_datasets(body["datasets"], errors)
+        if "tags" in body:
+            tags = [slugify(str(t)) for t in body["tags"] or []]
+            if any(not TAG_MIN <= len(t) <= TAG_MAX for t in tags):
+                errors["tags"] = [f"Tag length must be between {TAG_MIN} and {TAG_MAX}"]
+            clean["tags"] = list(dict.fromkeys(tags))
+        if "private" in body:
+            clean["private"] = bool(body["private"])
+        if errors:
+            raise Refused(400, {"errors": errors})
+        return clean
+
+    def _reuse_datasets(self, value: Any, errors: dict[str, Any]) -> list[str]:
+        """Dataset ids (strings or ``{"id": ...}``) of live datasets, in order, once each."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            errors["datasets"] = ["Expect a list of dataset identifiers"]
+            return []
+        ids: list[str] = []
+        problems: list[str] = []
+        for item in value:
+            ident = item.get("id") if isinstance(item, dict) else item
+            key = ident if isinstance(ident, str) else ""
+            dataset = self.datasets.get(key)
+            if dataset is None:
+                problems.append(f"Unknown dataset: {ident}")
+            elif dataset["deleted"]:
+                problems.append(f"Dataset {ident} has been deleted")
+            elif key not in ids:
+                ids.append(key)
+        if problems:
+            errors["datasets"] = problems
+        return ids
+
+    def create_reuse(self, body: Any, user: str | None) -> Answer:
+        with self.lock:
+            user = self.require(user)
+            clean = self._reuse_fields(body, own=None)
+            org = self._publisher(body, user)
+            moment = iso(now())
+            reuse_id = uuid.uuid4().hex[:24]
+            reuse: dict[str, Any] = {
+                "id": reuse_id,
+                "slug": self._unique_slug(clean["title"], slugs=self.reuse_slugs),
+                "title": clean["title"],
+                "description": clean["description"],
+                "type": clean["type"],
+                "topic": clean["topic"],
+                "url": clean["url"],
+                "tags": clean.get("tags", []),
+                "private": clean.get("private", False),
+                "datasets": clean.get("datasets", []),
+                "organization": self._org_ref(org),
+                "owner": None if org is not None else {"class": "User", "id": user},
+                "image": None,
+                "image_thumbnail": None,
+                "created_at": moment,
+                "last_modified": moment,
+                "deleted": None,
+            }
+            self.reuse_slugs[reuse["slug"]] = reuse_id
+            self._reuse_urls(reuse)
+            self.reuses[reuse_id] = reuse
+            self._persist()
+            return Answer(201, self.reuse_view(reuse))
+
+    def update_reuse(self, ident: str, body: Any, user: str | None) -> Answer:
+        with self.lock:
+            reuse = self.editable_reuse(ident, user)
+            restoring = isinstance(body, dict) and "deleted" in body and body["deleted"] is None
+            if reuse["deleted"] and not restoring:
+                raise Refused(410, {"message": REUSE_DELETED})
+            clean = self._reuse_fields(body, own=reuse["id"])
+            self._same_owner(body, reuse)
+            changed = bool(reuse["deleted"]) or any(reuse[k] != v for k, v in clean.items())
+            reuse["deleted"] = None
+            if "title" in clean and clean["title"] != reuse["title"]:
+                reuse["slug"] = self._unique_slug(
+                    clean["title"], own=reuse["id"], slugs=self.reuse_slugs
+                )
+                self.reuse_slugs[reuse["slug"]] = reuse["id"]
+            reuse.update(clean)
+            if changed:  # udata saves (and dates) only a modified document
+                reuse["last_modified"] = iso(now())
+            self._reuse_urls(reuse)
+            self._persist()
+            return Answer(200, self.reuse_view(reuse))
+
+    def delete_reuse(self, ident: str, user: str | None) -> Answer:
+        with self.lock:
+            reuse = self.editable_reuse(ident, user)
+            if reuse["deleted"]:
+                raise Refused(410, {"message": REUSE_DELETED})
+            reuse["deleted"] = iso(now())
+            self._persist()
+            return Answer(204)
+
+    def reuse_listing(self, user: str | None, query: dict[str, str]) -> Answer:
+        page, size = page_args(query)
+        for arg in ("organization", "owner"):
+            value = query.get(arg)
+            if value is not None and not OBJECT_ID.fullmatch(value):
+                raise Refused(400, {"message": f"{arg.capitalize()} arg must be an identifier"})
+        organization, owner = query.get("organization"), query.get("owner")
+        words = [w for w in slugify(query.get("q") or "").split("-") if w]
+        with self.lock:
+            found = [
+                self.reuse_view(r)
+                for r in self.reuses.values()
+                if not r["deleted"]
+                and (not r["private"] or self.can_edit(user, r))
+                and (organization is None or (r["organization"] or {}).get("id") == organization)
+                and (owner is None or (r["owner"] or {}).get("id") == owner)
+                and all(
+                    w in slugify(" ".join([r["title"], r["description"], *r["tags"]]))
+                    for w in words
+                )
+            ]
+        return paged(found, page, size)
+
+    def add_reuse_dataset(self, ident: str, body: Any, user: str | None) -> Answer:
+        """``POST …/reuses/{id}/datasets/``: 201 when added, 200 when it was already there."""
+        with self.lock:
+            reuse = self.editable_reuse(ident, user)
+            if reuse["deleted"]:
+                raise Refused(410, {"message": REUSE_DELETED})
+            if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+                raise Refused(400, {"message": "Expect a dataset identifier"})
+            dataset = self.datasets.get(body["id"])
+            if dataset is None:
+                raise Refused(404, {"message": "Not found"})
+            if dataset["deleted"]:
+                raise Refused(410, {"message": "Dataset has been deleted"})
+            if dataset["id"] in reuse["datasets"]:
+                return Answer(200, self.reuse_view(reuse))
+            reuse["datasets"].append(dataset["id"])
+            reuse["last_modified"] = iso(now())
+            self._persist()
+            return Answer(201, self.reuse_view(reuse))
+
+    def reuse_image(
+        self, ident: str, files: dict[str, tuple[str, bytes]], user: str | None
+    ) -> Answer:
+        """``POST …/reuses/{id}/image/``: keep the image (and its thumbnail), new URLs."""
+        with self.lock:
+            reuse = self.editable_reuse(ident, user)
+            if reuse["deleted"]:
+                raise Refused(410, {"message": REUSE_DELETED})
+            upload = files.get("file")
+            if upload is None:
+                raise Refused(
+                    400,
+                    {
+                        "errors": {"file": "Missing required parameter in an uploaded file"},
+                        "message": "Input payload validation failed",
+                    },
+                )
+            kind = image_kind(upload[1])
+            if kind is None:
+                raise Refused(
+                    400,
+                    {
+                        "errors": {"file": [BAD_IMAGE]},
+                        "message": "Input payload validation failed",
+                    },
+                )
+            ext, mime = kind
+            for old in (reuse["image"], reuse["image_thumbnail"]):
+                if old:
+                    self.files.pop(str(old).removeprefix(f"{self.base_url}/files/"), None)
+            stem = f"images/reuses/{reuse['id']}/{now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+            # No image library here: the thumbnail is the same picture, not a 500 px one.
+            for name, key in (("image", f"{stem}.{ext}"), ("image_thumbnail", f"{stem}-500.{ext}")):
+                self.files[key] = (mime, upload[1])
+                reuse[name] = f"{self.base_url}/files/{key}"
+            reuse["last_modified"] = iso(now())
+            self._persist()
+            return Answer(200, {"success": True, "image": reuse["image"]})
+
     # -- persistence ------------------------------------------------------------------
     def _persist(self) -> None:
         if self.path is None:
@@ -845,6 +1176,8 @@ class PortalState:
             "organizations": self.organizations,
             "datasets": self.datasets,
             "slugs": self.slugs,
+            "reuses": self.reuses,
+            "reuse_slugs": self.reuse_slugs,
             "files": {
                 k: [mime, base64.b64encode(content).decode()]
                 for k, (mime, content) in self.files.items()
@@ -865,9 +1198,19 @@ class PortalState:
         self.users, self.keys = data["users"], data["keys"]
         self.organizations, self.datasets = data["organizations"], data["datasets"]
         self.slugs = data["slugs"]
+        self.reuses = data.get("reuses", {})  # state files written before reuses existed
+        self.reuse_slugs = data.get("reuse_slugs", {})
         self.files = {k: (m, base64.b64decode(c)) for k, (m, c) in data["files"].items()}
 
 
 Call = Callable[..., Answer]
 
-__all__ = ["Answer", "PortalState", "Refused", "parse_form", "slugify"]
+__all__ = [
+    "REUSE_TOPICS",
+    "REUSE_TYPES",
+    "Answer",
+    "PortalState",
+    "Refused",
+    "parse_form",
+    "slugify",
+]

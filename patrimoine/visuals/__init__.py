@@ -6,6 +6,7 @@ files are pure functions of the rows, so an unchanged night renders identical by
 
 from __future__ import annotations
 
+from patrimoine.visuals.pages import Tiles
 from patrimoine.visuals.render import render_dataset, render_territory, static_files
 
-__all__ = ["render_dataset", "render_territory", "static_files"]
+__all__ = ["Tiles", "render_dataset", "render_territory", "static_files"]

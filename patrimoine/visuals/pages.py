@@ -1,6 +1,6 @@
-"""Interactive HTML pages (Leaflet shipped in the package, no tiles, no network): the commune
-contours, one switchable layer per category (or per dataset on the territory page), a popup
-per record, and the charts below."""
+"""Interactive HTML pages (Leaflet shipped in the package, no network unless background tiles
+are configured): the commune contours, one switchable layer per category (or per dataset on
+the territory page), a popup per record, and the charts below."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from string import Template
 from typing import Any
+from urllib.parse import urlsplit
 
 from patrimoine.territory import Territory
 from patrimoine.visuals.charts import HATCHES, OKABE_ITO
 from patrimoine.visuals.features import Feature
 
 COMMUNES_LAYER = "Communes"
+TILES_LAYER = "Fond de carte"
+NO_TILES_LAYER = "Sans fond de carte"
 
 
 @dataclass(frozen=True)
@@ -34,15 +38,44 @@ class Figure:
     title: str
 
 
-_SCRIPT = """
+@dataclass(frozen=True)
+class Tiles:
+    """A background tile server for the interactive pages (never for the PNG maps, which
+    stay deterministic and offline): a Leaflet URL template and its attribution."""
+
+    url: str
+    attribution: str = ""
+
+    @classmethod
+    def of(cls, url: str | None, attribution: str | None = None) -> Tiles | None:
+        """The settings' pair as page input; None when no URL is set (no tiles, no network)."""
+        if not url or not url.strip():
+            return None
+        return cls(url.strip(), (attribution or "").strip())
+
+    @property
+    def host(self) -> str:
+        """The tile server's host name (a ``{s}.`` subdomain placeholder left out)."""
+        return urlsplit(self.url.replace("{s}.", "")).hostname or self.url
+
+    @property
+    def credit(self) -> str:
+        """The attribution shown on the map: the declared one, else the server's host name,
+        so that the origin of the background is always credited."""
+        return self.attribution or f"{TILES_LAYER} : {self.host}"
+
+
+# A template whose default substitution (no tiles) gives back the page's historical script,
+# byte for byte: pages without tiles stay unchanged.
+_SCRIPT = Template("""
 (function () {
   var data = JSON.parse(document.getElementById("donnees-carte").textContent);
   var map = L.map("carte", { preferCanvas: false, zoomSnap: 0.25 });
   map.attributionControl.setPrefix("Leaflet");
   if (data.attribution) { map.attributionControl.addAttribution(data.attribution); }
-  var overlays = {};
+${tiles}  var overlays = {};
   var communes = L.geoJSON(data.communes, {
-    style: { color: "#7a7a7a", weight: 1, fillColor: "#f4f4f4", fillOpacity: 0.6 },
+    style: { color: "#7a7a7a", weight: 1, fillColor: "#f4f4f4", fillOpacity: ${fill} },
     onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.nom); }
   }).addTo(map);
   overlays[data.communesLabel] = communes;
@@ -58,7 +91,7 @@ _SCRIPT = """
     }).addTo(map);
     overlays[spec.label] = layer;
   });
-  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  L.control.layers(${bases}, overlays, { collapsed: false }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   var bounds = communes.getBounds();
   if (!bounds.isValid()) {
@@ -67,7 +100,24 @@ _SCRIPT = """
   }
   if (bounds.isValid()) { map.fitBounds(bounds); } else { map.setView([46.6, 2.4], 6); }
 })();
+""")
+
+# The background goes to Leaflet's tile pane, under the contours and the features; a second
+# base layer (empty) lets a reader switch the background off in the layer switcher.
+_TILES_SCRIPT = """  var bases = {};
+  bases[data.tiles.label] = L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution })
+    .addTo(map);
+  bases[data.tiles.none] = L.layerGroup();
 """
+
+
+def _script(tiles: Tiles | None) -> str:
+    """The map's script; without tiles, exactly the historical one."""
+    if tiles is None:
+        return _SCRIPT.substitute(tiles="", fill="0.6", bases="null")
+    # Lighter communes over a background, so that the tiles show through.
+    return _SCRIPT.substitute(tiles=_TILES_SCRIPT, fill="0.25", bases="bases")
+
 
 _STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 0 auto; max-width: 1240px;
@@ -139,8 +189,10 @@ def page(
     links: Sequence[tuple[str, str]] = (),
     static_url: str,
     attribution: str = "",
+    tiles: Tiles | None = None,
 ) -> bytes:
-    """A self-contained French page; ``layers`` None: no map (a dataset without geometry)."""
+    """A self-contained French page; ``layers`` None: no map (a dataset without geometry);
+    ``tiles`` None: no background, the page needs no network."""
     esc = html.escape
     static = static_url.rstrip("/")
     body: list[str] = [f"<h1>{esc(title)}</h1>", f"<p>{esc(intro)}</p>"]
@@ -152,12 +204,20 @@ def page(
             "communesLabel": f"{COMMUNES_LAYER} ({len(territory.communes)})",
             "layers": [_layer_json(i, layer) for i, layer in enumerate(layers)],
         }
+        if tiles is not None:
+            # Leaflet writes attributions as HTML: the text is escaped, as the data's is.
+            data["tiles"] = {
+                "attribution": esc(tiles.credit),
+                "label": TILES_LAYER,
+                "none": NO_TILES_LAYER,
+                "url": tiles.url,
+            }
         head_extra = f'<link rel="stylesheet" href="{esc(static)}/leaflet/leaflet.css">\n'
         body += [
             f'<div id="carte" role="region" aria-label="Carte : {esc(title)}"></div>',
             f'<script type="application/json" id="donnees-carte">{_script_json(data)}</script>',
             f'<script src="{esc(static)}/leaflet/leaflet.js"></script>',
-            f"<script>{_SCRIPT}</script>",
+            f"<script>{_script(tiles)}</script>",
         ]
     if figures:
         body.append("<h2>Graphiques</h2>")

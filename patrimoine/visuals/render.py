@@ -14,7 +14,7 @@ from patrimoine.visuals import features as feats
 from patrimoine.visuals.charts import render_chart
 from patrimoine.visuals.data import slug
 from patrimoine.visuals.maps import Layer, render_map
-from patrimoine.visuals.pages import Figure, PageLayer, page
+from patrimoine.visuals.pages import Figure, PageLayer, Tiles, page
 
 PNG = ("PNG", "image/png")
 HTML = ("HTML", "text/html")
@@ -54,9 +54,11 @@ def render_dataset(
     territory: Territory,
     *,
     static_url: str = "../static",
+    tiles: Tiles | None = None,
 ) -> list[RenderedFile]:
     """``carte.png`` (mapped datasets), ``carte.html`` and ``graphique-<n>-<slug>.png`` per
-    declared chart; ``static_url`` is where the page finds ``leaflet/`` (relative)."""
+    declared chart; ``static_url`` is where the page finds ``leaflet/`` (relative);
+    ``tiles`` is the page's background only: the PNG files never use tiles."""
     title = _title(entry, territory)
     out: list[RenderedFile] = []
     layers: list[Layer] | None = None
@@ -102,6 +104,7 @@ def render_dataset(
                 figures=figures,
                 static_url=static_url,
                 attribution=entry.metadata.attribution,
+                tiles=tiles,
             ),
         )
     )
@@ -113,9 +116,10 @@ def render_territory(
     territory: Territory,
     *,
     static_url: str = "static",
+    tiles: Tiles | None = None,
 ) -> list[RenderedFile]:
     """``territoire.html`` (every mapped dataset as a switchable layer, links to each
-    dataset's page) and ``carte-territoire.png``."""
+    dataset's page, over ``tiles`` if given) and ``carte-territoire.png`` (never tiles)."""
     ordered = sorted(datasets, key=lambda d: d[0].name)
     mapped = [(e, rows) for e, rows in ordered if feats.map_spec(e) is not None]
     # Areas under points: polygons first, so that the points stay on top and visible.
@@ -137,6 +141,7 @@ def render_territory(
         links=links,
         static_url=static_url,
         attribution="; ".join(sorted({e.metadata.attribution for e, _ in mapped})),
+        tiles=tiles,
     )
     return [
         RenderedFile("territoire.html", title, *HTML, html_page),

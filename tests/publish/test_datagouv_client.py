@@ -36,13 +36,6 @@ from tests.publish.test_local import ENTRY, TERRITORY, rows
 SOURCE = {"url": "https://example.org/merimee.csv"}
 
 
-@pytest.fixture
-def portal() -> Iterator[DatagouvPortal]:
-    with DatagouvPortal() as server:
-        yield server
-    assert not server.errors, server.errors
-
-
 def settings_for(tmp_path: Path, portal: DatagouvPortal, **extra: str) -> Settings:
     env = {
         "PATRIMOINE_PORTAL": "datagouv",

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,6 @@ MERIMEE = (
 )
 ROLES = {"donnees-csv", "donnees-geojson", "changelog", "documentation"}
 RESOURCE_PUT = r"/api/1/datasets/[^/]+/resources/[^/]+/"
-
-
-@pytest.fixture
-def portal() -> Iterator[DatagouvPortal]:
-    with DatagouvPortal() as server:
-        yield server
-    assert not server.errors, server.errors
 
 
 @pytest.fixture

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from patrimoine.catalog import DatasetEntry
 from patrimoine.config import Settings
-from patrimoine.pipeline import refresh_many
-from patrimoine.publish.ods.publisher import DATA_ROLE
-from patrimoine.staging import portal_store
+from patrimoine.http.client import HttpClient
+from patrimoine.pipeline import Steps, refresh_many
+from patrimoine.publish.base import PublicationResult
+from patrimoine.publish.ods.client import OdsClient
+from patrimoine.publish.ods.errors import OdsError
+from patrimoine.publish.ods.publisher import ATTACHMENTS, DATA_ROLE, TO_DELETE, OdsPublisher
+from patrimoine.publish.render import RenderedFile, metadata_sheet, render
+from patrimoine.publish.render import facts as render_facts
+from patrimoine.stages import engine_for, entry_for, publish_stage, territory_for
+from patrimoine.staging import history, portal_store, tables
+from patrimoine.visuals.charts import render_chart
+from patrimoine.visuals.render import chart_file_name
 from tests.conftest import make_settings
 from tests.servers.ods import OdsServer
 
@@ -343,3 +357,329 @@ def test_without_the_portals_licence_id_no_licence_field_is_sent(
     ds = ods.by_dataset_id(NAME)
     assert "license_id" not in ds.metadata.get("internal", {})
     assert "Licence Ouverte 2.0" in ds.metadata["default"]["description"]["value"]
+
+
+# -- maps and charts as attachments ------------------------------------------------------
+CARTE = "carte.png"
+CHART_1 = "graphique-1-protections-par-decennie-depuis-1840.png"
+CHART_2 = "graphique-2-monuments-par-siecle-de-construction.png"
+CHART_3 = "graphique-3-monuments-historiques-par-commune.png"
+PICTURES = [CARTE, CHART_1, CHART_2, CHART_3]
+ATTACHMENT_PATH = r"/attachments/"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The monuments' files and sheet, rendered once from the rows the pipeline staged."""
+
+    entry: DatasetEntry
+    files: list[RenderedFile]
+    """The CSV, GeoJSON, changelog, the map page and the four pictures (maps and charts)."""
+    relabelled_chart_1: bytes
+    """The first chart drawn again with another axis label: same name, another picture."""
+    without_pictures: list[RenderedFile]
+    """What a night with ``PATRIMOINE_PICTURES=false`` renders."""
+    sheet: Callable[[list[RenderedFile]], dict[str, Any]]
+    """The metadata sheet of another list of files (its ``ressources`` follow the files)."""
+
+    def changed_chart_1(self) -> list[RenderedFile]:
+        """The data manager relabelled the first chart's axis: the new picture, same name."""
+        return [
+            replace(f, content=self.relabelled_chart_1) if f.name == CHART_1 else f
+            for f in self.files
+        ]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """One offline refresh (pictures off, to a local portal folder), then the render stage
+    with pictures on over the staged rows, as ``publish_stage`` calls it."""
+    tmp = tmp_path_factory.mktemp("ods-pictures")
+    settings = make_settings(tmp, PATRIMOINE_OFFLINE="true")
+    sources: list[dict[str, Any]] = []
+
+    def keep_source(settings: Settings, name: str, source: dict[str, Any], **kw: Any) -> Any:
+        sources.append(source)
+        return publish_stage(settings, name, source, **kw)
+
+    (outcome,) = refresh_many(settings, [NAME], steps=Steps(publish=keep_source))
+    assert outcome.status == "updated", outcome.error
+    (source,) = sources
+    entry = entry_for(settings, NAME)
+    engine = engine_for(settings)
+    rows = tables.read_rows(engine, entry, tables.staged_name(entry))
+    territory = territory_for(settings)
+    changes = history.changes(engine, entry)
+    files, metadata = render(entry, rows, territory, source, changes, pictures=True)
+    assert sorted(f.name for f in files if f.format == "PNG") == sorted(PICTURES)
+    plain, plain_metadata = render(entry, rows, territory, source, changes)
+    assert not any(f.format == "PNG" for f in plain)
+    chart = entry.visuals.charts[0]
+    assert chart_file_name(1, chart.title) == CHART_1
+    assert chart.ylabel == "Nombre de monuments protégés"
+    relabelled = render_chart(entry, replace(chart, ylabel="Monuments"), rows, territory)
+    assert relabelled.startswith(b"\x89PNG")
+    assert relabelled != next(f.content for f in files if f.name == CHART_1)
+    figures = render_facts(entry, rows, territory, changes)
+
+    def sheet(some: list[RenderedFile]) -> dict[str, Any]:
+        return metadata_sheet(entry, territory, figures, some, source, changes)
+
+    assert sheet(files) == metadata and sheet(plain) == plain_metadata  # as render makes them
+    return Rendered(entry, files, relabelled, plain, sheet)
+
+
+def on_portal(ods: OdsServer, name: str = NAME) -> dict[str, str]:
+    """Attachment uid → file name, as the portal has them."""
+    ds = ods.by_dataset_id(name)
+    return {uid: meta["filename"] for uid, (meta, _) in ds.attachments.items()}
+
+
+def ours(settings: Settings, ods: OdsServer) -> dict[str, str]:
+    """File name → attachment uid, as patrimoine remembers them."""
+    return {n: a["uid"] for n, a in record(settings, ods).state.get(ATTACHMENTS, {}).items()}
+
+
+class Nights:
+    """Nights of publication to one stand-in portal, each as ``publish_stage`` runs it
+    after the render: plan, then apply (or plan only for a dry run)."""
+
+    def __init__(self, settings: Settings, rendered: Rendered) -> None:
+        self.settings = settings
+        self.rendered = rendered
+        self.http = HttpClient(settings)
+        # The publisher ``make_publishers`` builds, with a short status poll (the stand-in
+        # finishes processing after two reads). It keeps no state but its connection.
+        self.publisher = OdsPublisher(
+            settings,
+            engine_for(settings),
+            client=OdsClient(self.http, settings.ods_url, settings.ods_api_key),
+            poll_interval=0.01,
+            license_ids={"lov2": settings.ods_licence},
+        )
+
+    def publish(self, files: list[RenderedFile] | None = None) -> PublicationResult:
+        """A night rendering ``files`` (all the pictures by default) and their sheet."""
+        files = self.rendered.files if files is None else files
+        metadata = self.rendered.sheet(files)
+        plan = self.publisher.plan(self.rendered.entry, files, metadata)
+        return self.publisher.apply(self.rendered.entry, plan, files, metadata)
+
+    def dry_run(self, files: list[RenderedFile]) -> list[str]:
+        """A ``--dry-run`` night: the planned actions."""
+        return self.publisher.plan(self.rendered.entry, files, self.rendered.sheet(files)).actions
+
+
+@pytest.fixture
+def nights(tmp_path: Path, ods: OdsServer, rendered: Rendered) -> Iterator[Nights]:
+    """This test's own stand-in portal and database, fed with the module's rendered files."""
+    made = Nights(settings_for(tmp_path, ods), rendered)
+    yield made
+    made.http.close()
+
+
+def without(files: list[RenderedFile], name: str) -> list[RenderedFile]:
+    """The files of a night whose catalog no longer declares the picture ``name``."""
+    assert any(f.name == name for f in files)
+    return [f for f in files if f.name != name]
+
+
+def add_by_hand(ods: OdsServer, filename: str = "reglement-de-visite.pdf") -> str:
+    """What a data manager does in the back-office: an attachment of their own."""
+    ds = ods.by_dataset_id(NAME)
+    made = httpx.post(
+        f"{ods.api_url}datasets/{ds.uid}/attachments/",
+        headers={"Authorization": f"apikey {KEY}"},
+        files={"file": (filename, b"%PDF-1.4 consignes", "application/pdf")},
+    )
+    assert made.status_code == 201
+    uid: str = made.json()["uid"]
+    return uid
+
+
+def test_the_first_publish_attaches_every_picture_then_a_same_night_writes_nothing(
+    tmp_path: Path, ods: OdsServer
+) -> None:
+    """The real nightly run with pictures on: the rendered PNGs reach the portal."""
+    settings = settings_for(tmp_path, ods, PATRIMOINE_PICTURES="true")
+    results: list[PublicationResult] = []
+
+    def publish(*args: Any, **kwargs: Any) -> PublicationResult:
+        result = publish_stage(*args, **kwargs)
+        results.append(result)
+        return result
+
+    (outcome,) = refresh_many(settings, [NAME], steps=Steps(publish=publish))
+    assert outcome.status == "updated", outcome.error
+    ds = ods.by_dataset_id(NAME)
+    assert sorted(on_portal(ods).values()) == sorted(PICTURES)  # no CSV, GeoJSON, page
+    assert set(ours(settings, ods).values()) == set(on_portal(ods))
+    for name, memo in record(settings, ods).state[ATTACHMENTS].items():
+        content = ods.attachment_content(ds.uid, memo["uid"])
+        assert content.startswith(b"\x89PNG") and hashlib.sha1(content).hexdigest() == memo["sha1"]
+        assert ds.attachments[memo["uid"]][0]["mimetype"] == "image/png", name
+    assert all(uid != name for uid, name in on_portal(ods).items())
+    assert f"joindre {CARTE}" in outcome.actions and f"joindre {CHART_3}" in outcome.actions
+    # Attached before the publication, so the first publication shows them.
+    paths = [c.path for c in ods.writes()]
+    assert paths.index(f"/datasets/{ds.uid}/publish/") > max(
+        i for i, p in enumerate(paths) if p.endswith("/attachments/")
+    )
+    (result,) = results
+    assert result.details["attachment_uids"] == ours(settings, ods)
+
+    ods.calls.clear()
+    (again,) = refresh_many(settings, [NAME])
+    assert again.status == "unchanged", again.error
+    assert ods.count_writes() == 0
+    assert len(on_portal(ods)) == len(PICTURES)
+
+
+def test_a_changed_chart_replaces_exactly_its_attachment(ods: OdsServer, nights: Nights) -> None:
+    settings = nights.settings
+    assert not nights.publish().unchanged
+    ds = ods.by_dataset_id(NAME)
+    before = ours(settings, ods)
+    old_picture = ods.attachment_content(ds.uid, before[CHART_1])
+
+    ods.calls.clear()
+    outcome = nights.publish(nights.rendered.changed_chart_1())
+    assert not outcome.unchanged
+    assert outcome.actions == [f"remplacer la pièce jointe {CHART_1}", "publier le jeu"]
+    after = ours(settings, ods)
+    assert after[CHART_1] != before[CHART_1]
+    assert {n: u for n, u in after.items() if n != CHART_1} == {
+        n: u for n, u in before.items() if n != CHART_1
+    }
+    # The new one is attached first, then the old one deleted; only the metadata published.
+    assert [(c.method, c.path) for c in ods.writes()] == [
+        ("POST", f"/datasets/{ds.uid}/attachments/"),
+        ("DELETE", f"/datasets/{ds.uid}/attachments/{before[CHART_1]}/"),
+        ("POST", f"/datasets/{ds.uid}/publish_metadata/"),
+    ]
+    assert before[CHART_1] not in ds.attachments
+    assert set(on_portal(ods)) == set(after.values())
+    assert ods.attachment_content(ds.uid, after[CHART_1]) == nights.rendered.relabelled_chart_1
+    assert ods.attachment_content(ds.uid, after[CHART_1]) != old_picture
+    assert TO_DELETE not in record(settings, ods).state
+
+
+def test_a_crash_between_attach_and_delete_is_repaired_next_run(
+    ods: OdsServer, nights: Nights
+) -> None:
+    settings = nights.settings
+    assert not nights.publish().unchanged
+    ds = ods.by_dataset_id(NAME)
+    old = ours(settings, ods)[CHART_1]
+    changed = nights.rendered.changed_chart_1()
+    ods.fail_next(
+        1,
+        400,
+        method="DELETE",
+        path=ATTACHMENT_PATH,
+        body={"error_code": "internal", "message": "panne"},
+    )
+    with pytest.raises(OdsError) as crashed:
+        nights.publish(changed)
+    assert "suppression de la pièce jointe" in str(crashed.value)
+    assert sorted(on_portal(ods).values()).count(CHART_1) == 2  # the old one is still there
+    state = record(settings, ods).state
+    assert state[TO_DELETE] == [old] and state[ATTACHMENTS][CHART_1]["uid"] != old
+    assert state["pending_publish"] == "metadata"
+
+    ods.calls.clear()
+    repaired = nights.publish(changed)
+    assert not repaired.unchanged
+    assert [(c.method, c.path) for c in ods.writes()] == [
+        ("DELETE", f"/datasets/{ds.uid}/attachments/{old}/"),
+        ("POST", f"/datasets/{ds.uid}/publish_metadata/"),
+    ]
+    assert sorted(on_portal(ods).values()) == sorted(PICTURES)  # one attachment per picture
+    assert set(on_portal(ods)) == set(ours(settings, ods).values())
+    assert TO_DELETE not in record(settings, ods).state
+    assert nights.publish(changed).unchanged
+
+
+def test_an_attachment_whose_answer_was_lost_is_removed_next_run(
+    ods: OdsServer, nights: Nights
+) -> None:
+    settings = nights.settings
+    ods.lose_answer_next(method="POST", path=r"/attachments/$")
+    with pytest.raises(OdsError) as lost:
+        nights.publish()
+    assert f"ajout de la pièce jointe {CARTE}" in str(lost.value)
+    assert ods.count_writes(r"/attachments/$") == 1  # never sent twice blindly
+    (orphan,) = on_portal(ods)
+    assert on_portal(ods)[orphan] == CARTE and CARTE not in ours(settings, ods)
+
+    ods.calls.clear()
+    again = nights.publish()
+    assert not again.unchanged
+    assert orphan not in on_portal(ods)
+    assert sorted(on_portal(ods).values()) == sorted(PICTURES)
+    assert set(on_portal(ods)) == set(ours(settings, ods).values())
+    assert ods.count_writes(rf"/attachments/{orphan}/$") == 1
+    assert any("laissée par un envoi interrompu" in a for a in again.actions), again.actions
+
+
+def test_an_attachment_added_by_hand_is_kept(ods: OdsServer, nights: Nights) -> None:
+    settings = nights.settings
+    assert not nights.publish().unchanged
+    hand = add_by_hand(ods)
+    ods.calls.clear()
+    again = nights.publish()
+    assert again.unchanged and again.actions == []
+    assert ods.count_writes() == 0
+    assert on_portal(ods)[hand] == "reglement-de-visite.pdf"
+    assert hand not in ours(settings, ods).values()
+
+
+def test_pictures_turned_off_remove_our_attachments_only(ods: OdsServer, nights: Nights) -> None:
+    settings = nights.settings
+    assert not nights.publish().unchanged
+    ds = ods.by_dataset_id(NAME)
+    ours_before = set(ours(settings, ods).values())
+    hand = add_by_hand(ods)
+
+    off = nights.rendered.without_pictures
+    ods.calls.clear()
+    outcome = nights.publish(off)
+    assert not outcome.unchanged
+    assert f"retirer la pièce jointe {CARTE}" in outcome.actions
+    assert on_portal(ods) == {hand: "reglement-de-visite.pdf"}
+    deleted = {c.path.rsplit("/", 2)[-2] for c in ods.writes() if c.method == "DELETE"}
+    assert deleted == ours_before
+    assert ods.writes()[-1].path == f"/datasets/{ds.uid}/publish_metadata/"
+    assert ATTACHMENTS not in record(settings, ods).state
+
+    ods.calls.clear()
+    again = nights.publish(off)
+    assert again.unchanged, again.actions
+    assert not any(ATTACHMENT_PATH in c.path for c in ods.calls)  # nothing ours to look for
+
+
+def test_dry_run_lists_the_attachment_actions_and_writes_nothing(
+    ods: OdsServer, nights: Nights
+) -> None:
+    settings = nights.settings
+    fresh = nights.dry_run(nights.rendered.files)
+    assert {f"joindre {p}" for p in PICTURES} <= set(fresh)
+    assert fresh[-1] == "publier le jeu"
+    assert not ods.datasets and ods.count_writes() == 0
+
+    assert not nights.publish().unchanged
+    before = dict(on_portal(ods))
+    tonight = without(nights.rendered.changed_chart_1(), CHART_3)
+    ods.calls.clear()
+    planned = nights.dry_run(tonight)
+    assert planned == [
+        f"remplacer la pièce jointe {CHART_1}",
+        f"retirer la pièce jointe {CHART_3}",
+        "publier le jeu",
+    ]
+    assert ods.count_writes() == 0 and on_portal(ods) == before
+
+    done = nights.publish(tonight)
+    assert not done.unchanged and done.actions == planned
+    assert sorted(on_portal(ods).values()) == sorted([CARTE, CHART_1, CHART_2])
+    assert CHART_3 not in ours(settings, ods)

@@ -5,7 +5,8 @@ request and refuses any that leaves ``file://`` or 127.0.0.1, console errors are
 and a screenshot of each page is checked for real content. Chromium missing skips the
 module, except under ``CI=true`` where it fails. The map pages come from
 ``patrimoine.visuals``: their checks skip only while that module cannot be imported, and
-run (so fail if the pages are missing) under ``CI=true``.
+run (so fail if the pages are missing) under ``CI=true``. Background tiles, when set, come
+from a tile server on 127.0.0.1 (``tests/report/conftest.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import pytest
 from PIL import Image, ImageStat
 
 from patrimoine.catalog import load_catalog
-from tests.report.conftest import OfflineRun
+from patrimoine.config import Settings
+from tests.report.conftest import OfflineRun, TileServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 UNDER_CI = os.environ.get("CI") == "true"
@@ -274,3 +276,106 @@ def test_territory_page_draws_every_layer(
     seen = visit(path)
     assert seen.page.title().strip()
     _check_map(seen, identifiers, tmp_path / "territoire.png")
+
+
+# --- Background tiles (PATRIMOINE_MAP_TILES_URL) ---------------------------------------------
+TILES_ATTRIBUTION = "© Tuiles d'essai <locales> & co"
+TILES_DATASET = "monuments-historiques"
+
+
+def _pages_with_tiles(run: OfflineRun, settings: Settings) -> tuple[Path, Path]:
+    """The territory page and one dataset page rendered with ``settings``' tiles, through
+    the same calls as the nightly run (``territory_page.write``, ``publish.render``)."""
+    from patrimoine.publish.render import render
+    from patrimoine.report import territory_page
+    from patrimoine.stages import engine_for, territory_for
+    from patrimoine.staging import tables
+
+    territory_page.write(settings)
+    entry = load_catalog(settings.catalog_dir)[TILES_DATASET]
+    rows = tables.read_rows(engine_for(settings), entry, tables.staged_name(entry))
+    files, _ = render(
+        entry,
+        rows,
+        territory_for(settings),
+        {},
+        pictures=True,
+        map_tiles_url=settings.map_tiles_url,
+        map_tiles_attribution=settings.map_tiles_attribution,
+    )
+    folder = settings.portal_dir / TILES_DATASET
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (folder / file.name).write_bytes(file.content)
+    return settings.portal_dir / "territoire.html", folder / "carte.html"
+
+
+def _tiles_shown(seen: Visit, tiles: TileServer, credit: str) -> None:
+    """Tiles fetched from the local server and drawn in Leaflet's tile pane, under the
+    features; the credit visible; the background listed as a base layer one can drop."""
+    page = seen.page
+    page.wait_for_selector(".leaflet-tile-pane img.leaflet-tile-loaded", timeout=5000)
+    assert tiles.tile_requests(), "no tile request reached the tile server"
+    assert any(u.startswith(tiles.url + "/") for u in seen.requests), seen.requests
+    assert page.locator(".leaflet-tile-pane img.leaflet-tile").count() > 0
+    assert page.locator(".leaflet-overlay-pane .leaflet-interactive").count() > 0
+    attribution = page.locator(".leaflet-control-attribution")
+    assert attribution.is_visible()
+    assert credit in attribution.inner_text(), attribution.inner_text()
+    bases = page.locator(".leaflet-control-layers-base label")
+    assert [t.strip() for t in bases.all_inner_texts()] == ["Fond de carte", "Sans fond de carte"]
+    page.get_by_label("Sans fond de carte").check()
+    assert page.locator(".leaflet-tile-pane img").count() == 0, "the background stayed"
+    assert credit not in attribution.inner_text()
+    page.get_by_label("Fond de carte", exact=True).check()
+    page.wait_for_selector(".leaflet-tile-pane img.leaflet-tile-loaded", timeout=5000)
+    assert credit in attribution.inner_text()
+
+
+def test_pages_draw_background_tiles_when_configured(
+    snapshot_run: OfflineRun, visit: Any, tile_server: TileServer, tmp_path: Path
+) -> None:
+    _need_visuals()
+    settings = snapshot_run.with_tiles(
+        tmp_path / "portail", tile_server.template, TILES_ATTRIBUTION
+    )
+    assert settings.map_tiles_url == tile_server.template
+    territory, dataset = _pages_with_tiles(snapshot_run, settings)
+    seen = visit(territory)
+    # The escaped attribution reads as plain text: « <locales> » is not taken for HTML.
+    _tiles_shown(seen, tile_server, TILES_ATTRIBUTION)
+    _check_map(seen, set(), tmp_path / "territoire-fond.png")
+
+    tile_server.clear_requests()
+    seen = visit(dataset)
+    _tiles_shown(seen, tile_server, TILES_ATTRIBUTION)
+    _check_map(seen, _identifiers(snapshot_run, TILES_DATASET), tmp_path / "jeu-fond.png")
+
+
+def test_tiles_without_attribution_credit_the_tile_server(
+    snapshot_run: OfflineRun, visit: Any, tile_server: TileServer, tmp_path: Path
+) -> None:
+    _need_visuals()
+    settings = snapshot_run.with_tiles(tmp_path / "portail", tile_server.template, "")
+    territory, _ = _pages_with_tiles(snapshot_run, settings)
+    seen = visit(territory)
+    _tiles_shown(seen, tile_server, "Fond de carte : 127.0.0.1")
+    seen.clean()
+
+
+def test_default_pages_ask_for_no_tile(
+    snapshot_run: OfflineRun, visit: Any, tile_server: TileServer
+) -> None:
+    _need_visuals()
+    assert not snapshot_run.settings.map_tiles_url
+    for path in [
+        snapshot_run.portal / "territoire.html",
+        snapshot_run.portal / TILES_DATASET / "carte.html",
+    ]:
+        seen = visit(path)
+        seen.page.wait_for_selector(".leaflet-container", timeout=5000)
+        assert seen.page.locator(".leaflet-tile-pane img").count() == 0
+        assert seen.page.locator(".leaflet-control-layers-base label").count() == 0
+        assert all(urlsplit(u).scheme == "file" for u in seen.requests), seen.requests
+        seen.clean()
+    assert tile_server.requests == []

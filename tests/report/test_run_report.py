@@ -19,8 +19,10 @@ from patrimoine.report import artifacts, home, run_report
 from patrimoine.stages import engine_for
 from patrimoine.staging import ledger
 from patrimoine.validation.report import ValidationReport
-from tests.report.conftest import OfflineRun, offline_run
+from tests.report.conftest import OfflineRun, copied_run, offline_run
 
+SMALL = "jardins-remarquables"
+"""One quick dataset, for what a single refresh shows as well as eleven."""
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -35,8 +37,10 @@ def _tree(root: Path) -> dict[str, tuple[bytes, int]]:
     return found
 
 
-def test_an_unchanged_night_rewrites_nothing_in_the_portal(tmp_path: Path) -> None:
-    first = offline_run(tmp_path)
+def test_an_unchanged_night_rewrites_nothing_in_the_portal(
+    snapshot_run: OfflineRun, tmp_path: Path
+) -> None:
+    first = copied_run(snapshot_run, tmp_path)
     before = _tree(first.portal)
     assert "index.html" in before
     reports = sorted((tmp_path / "rapports").glob("run-*.html"))
@@ -74,9 +78,9 @@ def test_the_report_names_the_quarantined_records_and_every_change(
 
 
 def test_pictures_are_carried_by_the_report_and_shown_on_the_home_page(
-    tmp_path: Path,
+    snapshot_run: OfflineRun, tmp_path: Path
 ) -> None:
-    run = offline_run(tmp_path)
+    run = copied_run(snapshot_run, tmp_path)
     folder = (run.portal / "monuments-historiques").resolve()
     (folder / "carte.png").write_bytes(PNG)
     (folder / "graphique-protections-par-decennie.png").write_bytes(PNG)
@@ -97,8 +101,10 @@ def test_the_home_page_links_the_latest_report_relatively(snapshot_run: OfflineR
     assert home.render(snapshot_run.settings) == page  # a pure function of what is published
 
 
-def test_a_dry_run_report_is_a_simulation_and_changes_nothing_else(tmp_path: Path) -> None:
-    run = offline_run(tmp_path)
+def test_a_dry_run_report_is_a_simulation_and_changes_nothing_else(
+    snapshot_run: OfflineRun, tmp_path: Path
+) -> None:
+    run = copied_run(snapshot_run, tmp_path)
     latest, index = run.latest_report.read_bytes(), (run.portal / "index.html").read_bytes()
     outcomes = refresh_many(run.settings, ["monuments-historiques"], dry_run=True)
     assert outcomes[0].status == "dry-run"
@@ -118,15 +124,17 @@ def test_a_report_problem_never_changes_the_outcomes(
     monkeypatch.setattr(run_report, "build", broken)
     monkeypatch.setattr(home, "render", broken)
     with caplog.at_level(logging.ERROR):
-        run = offline_run(tmp_path)
+        run = offline_run(tmp_path, [SMALL])
     assert {o.status for o in run.outcomes} == {"updated"}
     assert "rapport du run non écrit" in caplog.text
     assert "page d'accueil du portail non écrite" in caplog.text
 
 
-def test_old_reports_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_reports_are_pruned(
+    snapshot_run: OfflineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(run_report, "KEEP_REPORTS", 2)
-    settings = offline_run(tmp_path).settings
+    settings = copied_run(snapshot_run, tmp_path).settings
     for _ in range(3):
         report_pkg.after_run(settings, [Outcome("monuments-historiques", "unchanged", "")])
     assert len(list((tmp_path / "rapports").glob("run-*.html"))) == 2
@@ -157,7 +165,7 @@ def test_prefect_artifacts_carry_the_summary(
 def test_a_run_without_prefect_does_not_import_it(tmp_path: Path) -> None:
     code = (
         "import sys; from pathlib import Path; from tests.report.conftest import offline_run; "
-        f"run = offline_run(Path({str(tmp_path)!r})); "
+        f"run = offline_run(Path({str(tmp_path)!r}), [{SMALL!r}]); "
         "assert run.latest_report.is_file(); "
         "assert 'prefect' not in sys.modules, 'prefect imported'"
     )

@@ -1,4 +1,7 @@
-"""The local data.gouv.fr answers like udata's API v1 (portals.md §1 and the §4 checklist)."""
+"""The local data.gouv.fr answers like udata's API v1 (portals.md §1 and the §4 checklist).
+
+Fixtures (``portal``, ``api``) are in this directory's conftest.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +21,6 @@ from patrimoine.sandbox.datagouv_portal import DatagouvPortal
 
 TEST_TXT_SHA1 = "7e240de74fb1ed08fa08d38063f6a6a91462a815"
 CHUNKS_SHA1 = "81fe8bfe87576c3ecb22426f8e57847382917acf"
-
-
-@pytest.fixture
-def portal() -> Iterator[DatagouvPortal]:
-    with DatagouvPortal() as server:
-        yield server
-    assert not server.errors, server.errors
-
-
-@pytest.fixture
-def api(portal: DatagouvPortal) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{portal.url}/api/1", headers={"X-API-KEY": portal.api_key}, timeout=5
-    ) as client:
-        yield client
 
 
 def new_dataset(api: httpx.Client, portal: DatagouvPortal, **extra: Any) -> dict[str, Any]:

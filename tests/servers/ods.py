@@ -23,6 +23,12 @@ The contract follows ``shared/reference/specs/ods_automation_openapi.json`` (bas
 ``POST datasets/{uid}/resources/files/``
     multipart ``file``; answers 200 with a DatasetFile whose uid is the file name, made
     unique (``name-2.csv``) when the dataset already has one: clients must keep it.
+``GET/POST datasets/{uid}/attachments/``, ``GET/DELETE …/attachments/{at_uid}/``, ``…/download/``
+    paginated list of DatasetAttachment objects (``uid``, ``filename``, ``mimetype``,
+    ``created_at``); creation from a multipart ``file`` answers 201 with a random
+    ``at_…`` uid (400 ``validation_error`` without ``file``), deletion 204, download the
+    bytes (``application/octet-stream`` with a ``Content-Disposition``); 404 ``not_found``
+    for an unknown dataset or attachment.
 ``POST datasets/{uid}/publish/``, ``…/publish_metadata/``
     200 ``{"detail": "ok"}``; asynchronous: the status goes ``queued`` → ``processing`` →
     ``idle`` over ``processing_polls`` status reads (``error`` with ``records_errors`` after
@@ -34,7 +40,8 @@ the documented contract on purpose: the client must wait for a resting state). E
 the spec's Error shape ``{"error_code", "message"}``; 401 without a valid ``apikey``
 (``Authorization: apikey <KEY>``, scheme word case-insensitive, or ``?apikey=``), 403 for a
 key listed in ``read_only_keys`` on a write. Faults: :meth:`fail_next` (5xx, 429…),
-:meth:`delay_next` (timeouts), :meth:`make_busy`. ``calls`` logs every API request with
+:meth:`delay_next` (timeouts), :meth:`lose_answer_next` (the request is done, the
+connection drops before the answer's body), :meth:`make_busy`. ``calls`` logs every API request with
 its JSON body (never the key).
 """
 
@@ -46,6 +53,7 @@ import re
 import secrets
 import string
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -128,6 +136,8 @@ class Stored:
     records_errors: list[dict[str, Any]] = field(default_factory=list)
     published_files: list[str] = field(default_factory=list)
     """File uids the resources pointed at, at each completed publication."""
+    attachments: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
+    """Attachment uid → (DatasetAttachment, bytes), in the order they were added."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -160,6 +170,7 @@ class OdsServer(BaseServer):
         self.datasets: dict[str, Stored] = {}
         self.calls: list[Call] = []
         self._faults: list[Fault] = []
+        self._lost: list[Fault] = []
         self._fail_processing: list[str] = []
         self._record_errors = 2
         self._state = threading.RLock()
@@ -190,6 +201,14 @@ class OdsServer(BaseServer):
         with self._state:
             self._faults.append(Fault(None, times, method, path, delay=seconds))
 
+    def lose_answer_next(
+        self, times: int = 1, *, method: str | None = None, path: str | None = None
+    ) -> None:
+        """The next ``times`` matching successful requests are carried out, but the
+        connection drops after the status line: the client never reads the answer."""
+        with self._state:
+            self._lost.append(Fault(None, times, method, path))
+
     def fail_processing(self, message: str, record_errors: int = 2) -> None:
         """The next publication ends in ``error`` with ``records_errors`` saying ``message``."""
         with self._state:
@@ -219,9 +238,24 @@ class OdsServer(BaseServer):
     def count_writes(self, path: str | None = None) -> int:
         return len(self.writes(path))
 
+    def attachment_names(self, uid: str) -> list[str]:
+        """The file names of the dataset's attachments, in the order they were added."""
+        with self._state:
+            return [meta["filename"] for meta, _ in self.datasets[uid].attachments.values()]
+
     # -- dispatch -----------------------------------------------------------------------
     def not_found(self, request: Request) -> Reply:
         return self._api(request)
+
+    def _respond(self, request: Request) -> tuple[Reply, int | None]:
+        reply, cut = super()._respond(request)
+        if cut is None and reply.body and reply.status < 300 and request.path.startswith(API):
+            with self._state:
+                for lost in self._lost:
+                    if lost.times > 0 and lost.matches(request.method, request.path[len(API) :]):
+                        lost.times -= 1
+                        return reply, 0
+        return reply, cut
 
     def _api(self, request: Request) -> Reply:
         if not request.path.startswith(API + "/"):
@@ -322,6 +356,8 @@ class OdsServer(BaseServer):
             if m == "POST":
                 return self._put_resource(ds, _uid("re_"), body, created=True)
             return _405()
+        if rest == "attachments/" or rest.startswith("attachments/"):
+            return self._attachment(ds, m, rest.removeprefix("attachments/"), request)
         res_match = re.fullmatch(r"resources/(re_[^/]+)/", rest)
         if res_match:
             re_uid = res_match.group(1)
@@ -505,6 +541,52 @@ class OdsServer(BaseServer):
         )
         ds.resources[re_uid] = resource
         return Reply.json(resource, 201 if created else 200)
+
+    # -- attachments --------------------------------------------------------------------
+    def _attachment(self, ds: Stored, method: str, rest: str, request: Request) -> Reply:
+        if rest == "":
+            if method == "GET":
+                found = [meta for meta, _ in ds.attachments.values()]
+                return Reply.json(_page(found, request))
+            if method == "POST":
+                return self._attach(ds, request)
+            return _405()
+        match = re.fullmatch(r"([^/]+)/(download/)?", rest)
+        if match is None:
+            return not_found()
+        at_uid, download = match.group(1), match.group(2)
+        if at_uid not in ds.attachments:
+            return not_found()
+        meta, content = ds.attachments[at_uid]
+        if download:
+            if method != "GET":
+                return _405()
+            quoted = urllib.parse.quote(meta["filename"])
+            disposition = f"attachment; filename=\"{meta['filename']}\"; filename*=UTF-8''{quoted}"
+            headers = {"Content-Type": "application/octet-stream"}
+            headers["Content-Disposition"] = disposition
+            return Reply(200, content, headers)
+        if method == "GET":
+            return Reply.json(meta)
+        if method == "DELETE":
+            del ds.attachments[at_uid]
+            return Reply(204, b"", {"Content-Type": "application/json"})
+        return _405()
+
+    def _attach(self, ds: Stored, request: Request) -> Reply:
+        parsed = _multipart_file(request)
+        if parsed is None:
+            return error(400, "validation_error", "Invalid input", {"file": ["No file was sent."]})
+        filename, mimetype, content = parsed
+        at_uid = _uid("at_")
+        while at_uid in ds.attachments:  # pragma: no cover - 36**6 uids
+            at_uid = _uid("at_")
+        meta = {"uid": at_uid, "filename": filename, "mimetype": mimetype, "created_at": _now()}
+        ds.attachments[at_uid] = (meta, content)
+        return Reply.json(meta, 201)
+
+    def attachment_content(self, uid: str, at_uid: str) -> bytes:
+        return self.datasets[uid].attachments[at_uid][1]
 
     def file_content(self, uid: str, file_uid: str) -> bytes:
         return self.datasets[uid].files[file_uid][1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -115,3 +116,62 @@ def test_processing_failure_and_faults(ods: OdsServer, api: httpx.Client) -> Non
         "error_code": "not_found",
         "message": "Not found.",
     }
+
+
+def test_attachments_follow_the_contract(ods: OdsServer, api: httpx.Client) -> None:
+    uid = api.post("datasets/", json={"dataset_id": "jeu", "metadata": META}).json()["uid"]
+    anonymous = httpx.get(ods.api_url + f"datasets/{uid}/attachments/")
+    assert anonymous.status_code == 401 and anonymous.json()["error_code"] == "unauthorized"
+    reader = httpx.post(
+        ods.api_url + f"datasets/{uid}/attachments/",
+        params={"apikey": "lecture"},
+        files={"file": ("carte.png", b"\x89PNG")},
+    )
+    assert reader.status_code == 403 and reader.json()["error_code"] == "permission_denied"
+    missing = api.post(f"datasets/{uid}/attachments/", data={"autre": "x"})
+    assert missing.status_code == 400 and missing.json()["error_code"] == "validation_error"
+    assert "file" in missing.json()["detail"]
+    unknown_ds = api.post("datasets/da_zzzzzz/attachments/", files={"file": ("a.png", b"x")})
+    assert unknown_ds.status_code == 404 and unknown_ds.json()["error_code"] == "not_found"
+
+    made = [
+        api.post(
+            f"datasets/{uid}/attachments/",
+            files={"file": (f"graphique-{n}.png", b"\x89PNG" + bytes([n]), "image/png")},
+        )
+        for n in range(3)
+    ]
+    assert [r.status_code for r in made] == [201, 201, 201]
+    first = made[0].json()
+    assert set(first) == {"uid", "filename", "mimetype", "created_at"}
+    assert re.fullmatch(r"at_[a-z0-9]{6}", first["uid"]) and first["filename"] == "graphique-0.png"
+    assert first["mimetype"] == "image/png"
+    assert len({r.json()["uid"] for r in made}) == 3  # random, never the file name
+    page = api.get(f"datasets/{uid}/attachments/", params={"limit": "2"}).json()
+    assert page["total_count"] == 3 and len(page["results"]) == 2 and page["next"]
+    rest = api.get(f"datasets/{uid}/attachments/", params={"limit": "2", "offset": "2"}).json()
+    assert [a["uid"] for a in rest["results"]] == [made[2].json()["uid"]]
+    assert rest["next"] is None
+    assert api.get(f"datasets/{uid}/attachments/{first['uid']}/").json() == first
+    download = api.get(f"datasets/{uid}/attachments/{first['uid']}/download/")
+    assert download.status_code == 200 and download.content == b"\x89PNG\x00"
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert 'filename="graphique-0.png"' in download.headers["Content-Disposition"]
+
+    gone = api.delete(f"datasets/{uid}/attachments/{first['uid']}/")
+    assert gone.status_code == 204 and gone.content == b""
+    again = api.delete(f"datasets/{uid}/attachments/{first['uid']}/")
+    assert again.status_code == 404 and again.json()["error_code"] == "not_found"
+    assert api.get(f"datasets/{uid}/attachments/at_zzzzzz/download/").status_code == 404
+    assert ods.attachment_names(uid) == ["graphique-1.png", "graphique-2.png"]
+
+
+def test_a_lost_answer_is_carried_out_but_never_read(ods: OdsServer, api: httpx.Client) -> None:
+    uid = api.post("datasets/", json={"dataset_id": "jeu", "metadata": META}).json()["uid"]
+    ods.lose_answer_next(method="POST", path=r"/attachments/$")
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post(f"datasets/{uid}/attachments/", files={"file": ("carte.png", b"\x89PNG")})
+    assert ods.attachment_names(uid) == ["carte.png"]
+    answered = api.post(f"datasets/{uid}/attachments/", files={"file": ("carte.png", b"x")})
+    assert answered.status_code == 201
+    assert ods.attachment_names(uid) == ["carte.png", "carte.png"]

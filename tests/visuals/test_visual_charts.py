@@ -7,20 +7,19 @@ from datetime import date
 from patrimoine.catalog import ChartSpec, load_catalog
 from patrimoine.config import PROJECT_DIR
 from patrimoine.territory import Territory
-from patrimoine.visuals import render_dataset
 from patrimoine.visuals.charts import render_chart
 from patrimoine.visuals.data import chart_data, period_keys, slug
-from tests.visuals.conftest import Datasets
+from tests.visuals.conftest import Datasets, Drawn
 from tests.visuals.helpers import assert_non_trivial
 
 
 def test_every_declared_chart_renders_a_non_trivial_png(
-    offline: tuple[Datasets, Territory],
+    offline: tuple[Datasets, Territory], drawn: Drawn
 ) -> None:
-    datasets, territory = offline
+    datasets, _ = offline
     declared = 0
-    for entry, rows in datasets:
-        files = {f.name: f for f in render_dataset(entry, rows, territory)}
+    for entry, _rows in datasets:
+        files = drawn[entry.name]
         charts = sorted(n for n in files if n.startswith("graphique-"))
         assert len(charts) == len(entry.visuals.charts), entry.name
         for index, spec in enumerate(entry.visuals.charts, 1):
@@ -38,11 +37,13 @@ def test_every_catalog_dataset_declares_charts() -> None:
     assert all(entry.visuals.charts for entry in catalog.values())
 
 
-def test_charts_are_identical_bytes_on_two_renders(offline: tuple[Datasets, Territory]) -> None:
+def test_charts_are_identical_bytes_on_two_renders(
+    offline: tuple[Datasets, Territory], drawn: Drawn
+) -> None:
     datasets, territory = offline
     for entry, rows in datasets:
-        for spec in entry.visuals.charts:
-            first = render_chart(entry, spec, rows, territory)
+        for index, spec in enumerate(entry.visuals.charts, 1):
+            first = drawn[entry.name][f"graphique-{index}-{slug(spec.title)}.png"].content
             again = render_chart(entry, spec, list(reversed(rows)), territory)
             assert first == again, (entry.name, spec.title)
             assert b"Software" not in first and b"matplotlib" not in first.lower()

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from patrimoine.territory import Territory
-from patrimoine.visuals import render_dataset, render_territory, static_files
+from patrimoine.visuals import render_territory, static_files
 from patrimoine.visuals.features import features
-from tests.visuals.conftest import Datasets
+from tests.visuals.conftest import Datasets, Drawn
 
 _DATA = re.compile(r'<script type="application/json" id="donnees-carte">(.*?)</script>', re.S)
 _URL = re.compile(r"""(?:src|href)="([^"]*)\"""")
@@ -27,10 +27,12 @@ def _without_popups(text: str) -> str:
     return _DATA.sub("", text)
 
 
-def test_dataset_pages_reference_local_files_only(offline: tuple[Datasets, Territory]) -> None:
+def test_dataset_pages_reference_local_files_only(
+    offline: tuple[Datasets, Territory], drawn: Drawn
+) -> None:
     datasets, territory = offline
-    for entry, rows in datasets:
-        files = {f.name: f for f in render_dataset(entry, rows, territory)}
+    for entry, _rows in datasets:
+        files = drawn[entry.name]
         text = files["carte.html"].content.decode("utf-8")
         assert '<html lang="fr">' in text
         assert entry.metadata.title.format(territoire=territory.label) in text
@@ -46,10 +48,10 @@ def test_dataset_pages_reference_local_files_only(offline: tuple[Datasets, Terri
             assert f"<figcaption>{spec.title}</figcaption>".replace("'", "&#x27;") in text
 
 
-def test_one_popup_per_mapped_record(offline: tuple[Datasets, Territory]) -> None:
+def test_one_popup_per_mapped_record(offline: tuple[Datasets, Territory], drawn: Drawn) -> None:
     datasets, territory = offline
     for entry, rows in datasets:
-        page = next(f for f in render_dataset(entry, rows, territory) if f.name == "carte.html")
+        page = drawn[entry.name]["carte.html"]
         text = page.content.decode("utf-8")
         mapped = features(entry, rows)
         if not ("shape" in entry.geometry or "latitude" in entry.geometry):
@@ -68,10 +70,8 @@ def test_one_popup_per_mapped_record(offline: tuple[Datasets, Territory]) -> Non
         assert len(data["communes"]["features"]) == len(territory.communes)
 
 
-def test_layers_follow_the_declared_category(offline: tuple[Datasets, Territory]) -> None:
-    datasets, territory = offline
-    entry, rows = next(d for d in datasets if d[0].name == "monuments-historiques")
-    page = next(f for f in render_dataset(entry, rows, territory) if f.name == "carte.html")
+def test_layers_follow_the_declared_category(drawn: Drawn) -> None:
+    page = drawn["monuments-historiques"]["carte.html"]
     labels = [layer["label"] for layer in _map_data(page.content.decode())["layers"]]
     assert [label.split(" (")[0] for label in labels] == ["classé", "classé et inscrit", "inscrit"]
 

@@ -251,6 +251,43 @@ class DatagouvClient:
         final = {"uuid": token, "filename": upload.name, "totalparts": str(len(offsets))}
         return self._uploaded(self._call("POST", path, what, retry=False, data=final), what)
 
+    # -- reuses -----------------------------------------------------------------------
+    def me(self) -> dict[str, Any]:
+        what = "lecture du compte de la clé d'API"
+        return self._json(self._call("GET", "me/", what), what)
+
+    def get_reuse(self, reuse_id: str) -> dict[str, Any]:
+        what = f"lecture de la réutilisation {reuse_id}"
+        return self._json(self._call("GET", f"reuses/{reuse_id}/", what), what)
+
+    def create_reuse(self, payload: dict[str, Any]) -> dict[str, Any]:
+        what = "création de la réutilisation"
+        return self._json(self._call("POST", "reuses/", what, retry=False, json=payload), what)
+
+    def update_reuse(self, reuse_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        what = f"mise à jour de la réutilisation {reuse_id}"
+        return self._json(self._call("PUT", f"reuses/{reuse_id}/", what, json=payload), what)
+
+    def reuses(self, **filters: str) -> Iterator[dict[str, Any]]:
+        """The reuses matching ``organization=`` or ``owner=`` (private ones too: ours)."""
+        page = 1
+        while True:
+            what = "liste des réutilisations"
+            params: dict[str, Any] = {**filters, "page": page, "page_size": PAGE_SIZE}
+            body = self._json(self._call("GET", "reuses/", what, params=params), what)
+            yield from body.get("data") or []
+            if not body.get("next_page"):
+                return
+            page += 1
+
+    def upload_reuse_image(self, reuse_id: str, upload: Upload) -> dict[str, Any]:
+        """Replace the reuse's image (sending it twice only replaces it twice: retried)."""
+        what = f"envoi de l'image de la réutilisation {reuse_id}"
+        files = {"file": (upload.name, upload.content, upload.mime)}
+        return self._uploaded(
+            self._call("POST", f"reuses/{reuse_id}/image/", what, files=files), what
+        )
+
     def _uploaded(self, response: httpx.Response, what: str) -> dict[str, Any]:
         body = self._json(response, what)
         if body.get("success") is False:

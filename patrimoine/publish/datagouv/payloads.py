@@ -138,7 +138,7 @@ portal serves."""
 
 
 def publishable(file: RenderedFile) -> bool:
-    return file.format in PUBLISHED_FORMATS and "/" not in file.name
+    return file.format.lower() in PUBLISHED_FORMATS and "/" not in file.name
 
 
 def role_of(entry: DatasetEntry, file: RenderedFile) -> str:
@@ -173,7 +173,7 @@ def resources(
         if not publishable(file):
             continue
         role = role_of(entry, file)
-        picture = file.format == "png"
+        picture = file.format.lower() == "png"
         result.append(
             Resource(
                 role,

@@ -24,6 +24,10 @@ from patrimoine.publish.ods.errors import (
 )
 
 API_PATH = "/api/automation/v1.0/"
+PAGE_SIZE = 100
+"""Items asked per page of a paginated list (``limit``)."""
+MAX_PAGES = 100
+"""A bound on pages followed, so a portal whose ``next`` never ends cannot loop forever."""
 
 
 class OdsClient:
@@ -149,6 +153,44 @@ class OdsClient:
         )
         return made
 
+    # -- attachments ----------------------------------------------------------------------
+    def attachments(self, uid: str) -> list[dict[str, Any]]:
+        """Every DatasetAttachment of the dataset (``uid``, ``filename``…), all pages read."""
+        found: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            page = self._call(
+                "GET",
+                f"datasets/{uid}/attachments/",
+                f"lecture des pièces jointes du jeu {uid}",
+                params={"limit": str(PAGE_SIZE), "offset": str(len(found))},
+            )
+            results = page.get("results") or []
+            found += results
+            if not page.get("next") or not results:
+                break
+        return found
+
+    def add_attachment(self, uid: str, name: str, content: bytes, mime: str) -> dict[str, Any]:
+        """``POST attachments/`` (multipart ``file``): the DatasetAttachment, keep its ``uid``."""
+        # Not retried blindly: a second copy would stay on the portal; an attachment whose
+        # answer was lost is found by its file name and removed by the next run.
+        made: dict[str, Any] = self._call(
+            "POST",
+            f"datasets/{uid}/attachments/",
+            f"ajout de la pièce jointe {name} au jeu {uid}",
+            retry=False,
+            files={"file": (name, content, mime)},
+        )
+        return made
+
+    def delete_attachment(self, uid: str, at_uid: str) -> None:
+        """Raises :class:`OdsNotFound` when the attachment is already gone."""
+        self._call(
+            "DELETE",
+            f"datasets/{uid}/attachments/{at_uid}/",
+            f"suppression de la pièce jointe {at_uid} du jeu {uid}",
+        )
+
 
 def _error(response: httpx.Response, what: str, url: str) -> OdsError:
     """The French error for an error status, with the portal's code and message."""
@@ -180,4 +222,4 @@ def _error(response: httpx.Response, what: str, url: str) -> OdsError:
     )
 
 
-__all__ = ["API_PATH", "OdsClient"]
+__all__ = ["API_PATH", "PAGE_SIZE", "OdsClient"]

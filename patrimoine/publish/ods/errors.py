@@ -3,7 +3,7 @@
 PublishError
 └── OdsError                 the portal refused or failed a call
     ├── OdsAuthError             401/403: the API key is wrong or lacks rights
-    ├── OdsNotFound              404: a dataset or resource we stored is gone
+    ├── OdsNotFound              404: a dataset, resource or attachment we stored is gone
     ├── OdsBusy                  the dataset stayed busy (or the portal said so)
     ├── OdsProcessingFailed      the publication ended in ``error``/``limit_reached``
     └── OdsStatusTimeout         the processing did not end within the timeout
@@ -33,7 +33,7 @@ class OdsAuthError(OdsError):
 
 
 class OdsNotFound(OdsError):
-    """A dataset or resource patrimoine created is no longer on the portal."""
+    """A dataset, resource or attachment patrimoine created is no longer on the portal."""
 
 
 class OdsBusy(OdsError):

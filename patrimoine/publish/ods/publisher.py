@@ -4,9 +4,16 @@ The recipe of the Automation API (portals.md §2.1): find the dataset by the uid
 after its creation (else by its ``dataset_id``, else create it with its metadata); wait
 until it is not busy; upload the CSV to the dataset's files and point the resource at the
 returned file uid (``PUT`` of the full resource, so its ``re_…`` uid and the portal's
-field configuration stay); send the metadata fields that changed; publish; poll
-``status/`` until it is idle. Every id is saved right after the call that made it, and a
-publication not seen through (processing failed, timeout, crash) is retried next run.
+field configuration stay); send the metadata fields that changed; keep the maps and
+charts (the PNG files) as the dataset's attachments; publish; poll ``status/`` until it
+is idle. Every id is saved right after the call that made it, and a publication not seen
+through (processing failed, timeout, crash) is retried next run.
+
+Attachments cannot be replaced in place: a changed picture is attached again, its new uid
+saved, then the old attachment deleted. Uids still to delete are kept in the state, and
+an attachment bearing one of our file names but an uid we do not know (a lost answer) is
+deleted, so the portal ends with one attachment per picture. Other attachments (added by
+hand on the portal) are never touched.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -56,10 +64,94 @@ POLL_INTERVAL = 3.0
 POLLS_PER_TIMEOUT = 50
 """...or less with a short ``PATRIMOINE_ODS_STATUS_TIMEOUT``: at least 50 reads before it."""
 MAX_ERRORS_SHOWN = 5
+ATTACHMENTS = "attachments"
+"""State key: picture file name → ``{"uid": attachment uid, "sha1": content sha1}``."""
+TO_DELETE = "attachments_to_delete"
+"""State key: uids of attachments we replaced or retired, deleted once the portal agrees."""
+POSTING = "attachments_posting"
+"""State key: file names sent whose answer never came: a copy may be on the portal."""
 
 
 def sha1(content: bytes) -> str:
     return hashlib.sha1(content).hexdigest()
+
+
+def pictures(files: list[RenderedFile]) -> dict[str, RenderedFile]:
+    """The maps and charts (top-level PNG files), as data.gouv.fr publishes them: not the
+    pages' own assets (``static/…``)."""
+    return {f.name: f for f in files if f.format.lower() == "png" and "/" not in f.name}
+
+
+@dataclass
+class _Attachments:
+    """What to do with the dataset's attachments (computed by plan, and again by apply)."""
+
+    upload: list[tuple[RenderedFile, str | None]] = field(default_factory=list)
+    """Pictures to attach, with the uid of the former version to delete afterwards."""
+    retire: list[tuple[str, str]] = field(default_factory=list)
+    """(file name, uid) of pictures no longer rendered."""
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    """(file name, uid) of former versions a previous run did not manage to delete."""
+    orphans: list[tuple[str, str]] = field(default_factory=list)
+    """(file name, uid) bearing one of our names, unknown to us (a lost answer)."""
+    on_portal: set[str] = field(default_factory=set)
+
+    @property
+    def actions(self) -> list[str]:
+        said = [
+            f"remplacer la pièce jointe {f.name}" if old else f"joindre {f.name}"
+            for f, old in self.upload
+        ]
+        said += [f"retirer la pièce jointe {name}" for name, _ in self.retire]
+        said += [
+            f"retirer l'ancienne version de la pièce jointe {name} ({at})"
+            for name, at in self.stale
+        ]
+        said += [
+            f"retirer la pièce jointe {name} ({at}) laissée par un envoi interrompu"
+            for name, at in self.orphans
+        ]
+        return said
+
+
+def _attachment_work(
+    state: dict[str, Any], files: list[RenderedFile], remote: list[dict[str, Any]]
+) -> _Attachments:
+    """Compare the rendered pictures, our state and the portal's attachments (``remote``)."""
+    pics = pictures(files)
+    known: dict[str, dict[str, str]] = state.get(ATTACHMENTS) or {}
+    names = {str(a["uid"]): str(a.get("filename") or "") for a in remote if a.get("uid")}
+    work = _Attachments(on_portal=set(names))
+    for name, picture in pics.items():
+        ours = known.get(name) or {}
+        old = ours.get("uid") if ours.get("uid") in names else None
+        if old is not None and ours.get("sha1") == sha1(picture.content):
+            continue  # unchanged and still on the portal: no call at all
+        work.upload.append((picture, old))
+    for name, ours in known.items():
+        if name not in pics and ours["uid"] in names:
+            work.retire.append((name, ours["uid"]))
+    pending: list[str] = state.get(TO_DELETE) or []
+    work.stale = [(names[at], at) for at in pending if at in names]
+    kept = {ours["uid"] for ours in known.values()} | set(pending)
+    mine = set(pics) | set(known) | set(state.get(POSTING) or [])
+    work.orphans = [
+        (name, at) for at, name in sorted(names.items()) if name in mine and at not in kept
+    ]
+    return work
+
+
+def _republish(state: dict[str, Any]) -> None:
+    """Attachments changed: the portal shows them after a publication, of the metadata at
+    least (a pending data publication covers them too)."""
+    state.setdefault("pending_publish", "metadata")
+
+
+def _lists_attachments(state: dict[str, Any], files: list[RenderedFile]) -> bool:
+    """Whether the portal's attachments matter: a picture, or one we made or may have made."""
+    return bool(
+        pictures(files) or state.get(ATTACHMENTS) or state.get(TO_DELETE) or state.get(POSTING)
+    )
 
 
 class OdsPublisher:
@@ -80,9 +172,11 @@ class OdsPublisher:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.client = client or OdsClient(
-            HttpClient(settings), settings.ods_url, settings.ods_api_key
-        )
+        self._owned_http: HttpClient | None = None
+        if client is None:
+            self._owned_http = HttpClient(settings)
+            client = OdsClient(self._owned_http, settings.ods_url, settings.ods_api_key)
+        self.client = client
         self.base_url = self.client.portal_url
         self.timeout = settings.ods_status_timeout
         self.poll_interval = (
@@ -94,6 +188,11 @@ class OdsPublisher:
         self._clock = clock
         self.license_ids = dict(license_ids or {})
         """Catalog licence id → the portal's licence id (portals configure their own list)."""
+
+    def close(self) -> None:
+        """Close the connections this publisher opened (an injected client is the caller's)."""
+        if self._owned_http is not None:
+            self._owned_http.close()
 
     # -- plan -----------------------------------------------------------------------------
     def plan(
@@ -109,6 +208,7 @@ class OdsPublisher:
                 plan.actions += [
                     f"créer le jeu « {entry.name} » sur le portail OpenDataSoft",
                     f"téléverser {data.name} et créer la ressource de données",
+                    *_attachment_work({}, files, []).actions,
                     "publier le jeu",
                 ]
                 return plan
@@ -125,6 +225,7 @@ class OdsPublisher:
         changed = meta.changed(self._fields(entry, metadata), record.state.get("metadata", {}))
         if changed:
             plan.actions.append(f"mettre à jour les métadonnées : {meta.labels(changed)}")
+        plan.actions += self._attachments(record, files).actions
         if plan.actions or record.state.get("pending_publish"):
             plan.actions.append("publier le jeu")
         return plan
@@ -156,6 +257,7 @@ class OdsPublisher:
             record.state["metadata"] = sent
             record.state.setdefault("pending_publish", "metadata")
             portal_store.save(self.engine, record)
+        self._sync_attachments(record, files)
         if record.state.get("pending_publish"):
             self._publish(entry, record)
         return PublicationResult(
@@ -168,6 +270,10 @@ class OdsPublisher:
                 "dataset_uid": uid,
                 "resource_uid": record.resources.get(DATA_ROLE),
                 "file_uid": record.state.get("file_uid"),
+                "attachment_uids": {
+                    name: ours["uid"]
+                    for name, ours in (record.state.get(ATTACHMENTS) or {}).items()
+                },
             },
         )
 
@@ -260,6 +366,79 @@ class OdsPublisher:
         record.resources[DATA_ROLE] = re_uid
         record.state.pop("uploaded", None)
         record.state.update(csv_sha1=digest, file_uid=file_uid, pending_publish="data")
+        portal_store.save(self.engine, record)
+
+    def _attachments(self, record: PortalDataset, files: list[RenderedFile]) -> _Attachments:
+        """Read-only: what the attachments need (one listing, only when pictures matter)."""
+        listed = (
+            self.client.attachments(record.remote_id)
+            if _lists_attachments(record.state, files)
+            else []
+        )
+        return _attachment_work(record.state, files, listed)
+
+    def _sync_attachments(self, record: PortalDataset, files: list[RenderedFile]) -> None:
+        """Attach new pictures, replace changed ones (new first), delete what is ours only.
+
+        Every uid is saved as soon as the portal gives or forgets it: a run stopped between
+        an attachment and the deletion of its former version finishes the deletion.
+        """
+        work = self._attachments(record, files)
+        state, uid = record.state, record.remote_id
+        for picture, old in work.upload:
+            posting: list[str] = state.setdefault(POSTING, [])
+            if picture.name not in posting:
+                posting.append(picture.name)
+            _republish(state)
+            portal_store.save(self.engine, record)
+            made = self.client.add_attachment(uid, picture.name, picture.content, picture.mime)
+            log.info("Pièce jointe %s ajoutée au jeu %s : %s", picture.name, uid, made["uid"])
+            state.setdefault(ATTACHMENTS, {})[picture.name] = {
+                "uid": made["uid"],
+                "sha1": sha1(picture.content),
+            }
+            if old is not None:
+                state.setdefault(TO_DELETE, []).append(old)
+            posting.remove(picture.name)
+            portal_store.save(self.engine, record)
+            if old is not None:
+                self._delete_attachment(record, old)
+        for name, at_uid in work.retire:
+            state.setdefault(TO_DELETE, []).append(at_uid)
+            state[ATTACHMENTS].pop(name, None)
+            portal_store.save(self.engine, record)
+            self._delete_attachment(record, at_uid)
+        for _, at_uid in work.stale:
+            self._delete_attachment(record, at_uid)
+        for name, at_uid in work.orphans:
+            log.info("Pièce jointe %s (%s) d'un envoi interrompu : retrait", name, at_uid)
+            self._delete_attachment(record, at_uid)
+        # Everything listed was handled: uids to delete that the listing lacked are gone, a
+        # lost answer's copy was an orphan, a picture not rendered nor listed is forgotten.
+        state.pop(TO_DELETE, None)
+        state.pop(POSTING, None)
+        rendered = pictures(files)
+        known = {n: a for n, a in (state.get(ATTACHMENTS) or {}).items() if n in rendered}
+        if known:
+            state[ATTACHMENTS] = known
+        else:
+            state.pop(ATTACHMENTS, None)
+        portal_store.save(self.engine, record)
+
+    def _delete_attachment(self, record: PortalDataset, at_uid: str) -> None:
+        """Delete one of our attachments; already gone (404) counts as done."""
+        _republish(record.state)
+        try:
+            self.client.delete_attachment(record.remote_id, at_uid)
+        except OdsNotFound:
+            log.info("Pièce jointe %s déjà absente du jeu %s", at_uid, record.remote_id)
+        else:
+            log.info("Pièce jointe %s retirée du jeu %s", at_uid, record.remote_id)
+        pending = record.state.get(TO_DELETE) or []
+        if at_uid in pending:
+            pending.remove(at_uid)
+        if not pending:
+            record.state.pop(TO_DELETE, None)
         portal_store.save(self.engine, record)
 
     def _publish(self, entry: DatasetEntry, record: PortalDataset) -> None:
@@ -358,4 +537,4 @@ def _failure(entry: DatasetEntry, uid: str, status: dict[str, Any]) -> str:
     return " ; ".join(parts)
 
 
-__all__ = ["DATA_ROLE", "OdsPublisher"]
+__all__ = ["ATTACHMENTS", "DATA_ROLE", "TO_DELETE", "OdsPublisher", "pictures"]
