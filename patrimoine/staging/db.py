@@ -11,7 +11,9 @@ offers it (:mod:`patrimoine.staging.postgis`).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +36,8 @@ LEGACY_BASELINE = "20261129_initial"
 _MIGRATION_LOCK = 0x70617472  # "patr": serialises concurrent start-ups on PostgreSQL
 _MIGRATING = threading.Lock()
 """Alembic's ``context`` is process-wide: one migration at a time per process."""
+WAL_ATTEMPTS = 40
+"""Tries of the switch to WAL of a new SQLite file (about 40 s in all, see :func:`_wal`)."""
 _IMMEDIATE = "patrimoine_begin_immediate"
 """Execution option: on SQLite, take the write lock at BEGIN (see :func:`migrate`)."""
 
@@ -50,7 +54,7 @@ def make_engine(url: str) -> Engine:
             # outside the transaction: take over BEGIN so a promotion is all or nothing.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -61,6 +65,24 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL (once for good), trying again while it is locked.
+
+    On a new file two start-ups can meet in rollback-journal mode: one commits its first
+    migration while the other asks for the exclusive lock WAL needs. SQLite answers such
+    a would-be deadlock at once, without the busy timeout; trying again lets the first
+    commit, and from then on the file is in WAL.
+    """
+    for attempt in range(1, WAL_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import socket
+import sqlite3
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from patrimoine import guards
 from patrimoine.errors import StagingError
-from patrimoine.staging import history, ledger, quarantine, tables, territory_store
+from patrimoine.staging import db, history, ledger, quarantine, tables, territory_store
 from patrimoine.staging.db import current_revision, head_revision, make_engine, migrate
 from patrimoine.staging.diff import diff_candidate
 from patrimoine.staging.quarantine import Quarantined
@@ -334,3 +335,28 @@ def test_concurrent_start_ups_migrate_once(database_url: str, workers: str) -> N
     assert alembic_versions(engine) == [head_revision()]
     assert set(inspect(engine).get_table_names()) == FIXED_TABLES
     engine.dispose()
+
+
+class _LockedCursor:
+    """A cursor whose file stays locked ``busy`` times: another start-up committing."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy = busy
+        self.calls = 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= self.busy:
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_the_switch_to_wal_waits_for_another_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite answers a would-be deadlock at once: the switch tries again, then gives up."""
+    monkeypatch.setattr("patrimoine.staging.db.time.sleep", lambda _s: None)
+    cursor = _LockedCursor(busy=3)
+    db._wal(cursor)  # type: ignore[arg-type]
+    assert cursor.calls == 4
+    stuck = _LockedCursor(busy=10**6)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        db._wal(stuck)  # type: ignore[arg-type]
+    assert stuck.calls == db.WAL_ATTEMPTS
