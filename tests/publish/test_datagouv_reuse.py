@@ -21,7 +21,7 @@ from patrimoine.report.run_report import latest_path
 from patrimoine.sandbox.datagouv_portal import DatagouvPortal
 from patrimoine.stages import engine_for
 from patrimoine.staging import portal_store
-from tests.conftest import make_settings
+from tests.publish.test_datagouv_publisher import settings_for as publication_settings
 
 FIRST, SECOND = "jardins-remarquables", "architecture-contemporaine-remarquable"
 PUBLIC = "https://patrimoine.exemple.fr/portail"
@@ -29,18 +29,14 @@ REUSES = "/api/1/reuses/"
 
 
 def settings_for(tmp_path: Path, portal: DatagouvPortal, snapshot: Path, **extra: str) -> Settings:
-    env = {
-        "PATRIMOINE_OFFLINE": "true",
-        "PATRIMOINE_SNAPSHOT_DIR": str(snapshot),
+    """The publication tests' settings, pictures on, the local folder kept, a public page."""
+    wanted = {
         "PATRIMOINE_PORTAL": "local,datagouv",
-        "PATRIMOINE_DATAGOUV_PUBLISH_URL": portal.url,
-        "PATRIMOINE_DATAGOUV_API_KEY": portal.api_key,
-        "PATRIMOINE_DATAGOUV_ORGANIZATION": portal.organization,
         "PATRIMOINE_PICTURES": "true",
         "PATRIMOINE_PUBLIC_URL": PUBLIC,
         **extra,
     }
-    return make_settings(tmp_path, **env)
+    return publication_settings(tmp_path, portal, snapshot, **wanted)
 
 
 @pytest.fixture
